@@ -1,0 +1,31 @@
+import { Global, Module } from '@nestjs/common';
+import { resolveCognitoAuthOptions } from './cognito-auth.config';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { COGNITO_AUTH_MODULE_OPTIONS, CognitoAuthConfigurableModule } from './cognito-auth.module-definition';
+import { CognitoGuard } from './cognito.guard';
+import { CognitoStrategy } from './cognito.strategy';
+import { JwksKeyProvider } from './jwks-key-provider';
+
+/**
+ * Verifies Amazon Cognito user-pool JWTs locally. Import it once, in the root module; it is global,
+ * so `@UseGuards(CognitoGuard)` works in every module of the app.
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [CognitoAuthModule.forRoot({ userPoolId: 'eu-west-1_AbC123xyz', clientId: '1example23456789' })],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Global()
+@Module({
+  providers: [
+    // Validated once, at start: a bad option fails the application's bootstrap, naming the option.
+    { provide: COGNITO_AUTH_CONFIG, useFactory: resolveCognitoAuthOptions, inject: [COGNITO_AUTH_MODULE_OPTIONS] },
+    JwksKeyProvider,
+    CognitoStrategy,
+    CognitoGuard,
+  ],
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard],
+})
+export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

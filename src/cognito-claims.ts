@@ -1,0 +1,63 @@
+import type { CognitoAuthConfig } from './cognito-auth.config';
+import type { CognitoJwtPayload, CognitoTokenUse } from './cognito-jwt-payload.interface';
+import {
+  ClientMismatchError,
+  GroupsNotAllowedError,
+  InsufficientScopeError,
+  TokenMalformedError,
+  TokenUseMismatchError,
+} from './errors';
+
+/**
+ * The Cognito rules, in one place. Signature, `iss`, `exp` and `nbf` are checked before this by
+ * jsonwebtoken; what is Cognito-specific is checked here.
+ */
+
+/**
+ * Checks a payload whose signature has verified: it is a Cognito access or id token of one of the
+ * configured app clients.
+ * @throws TokenMalformedError, TokenUseMismatchError, ClientMismatchError
+ */
+export function assertCognitoClaims(
+  payload: Record<string, unknown>,
+  config: CognitoAuthConfig,
+): CognitoJwtPayload {
+  // jsonwebtoken accepts a token without `exp`; a Cognito token always has one, so one without it
+  // is not Cognito's and would never expire.
+  if (typeof payload.exp !== 'number') throw new TokenMalformedError();
+  const tokenUse = payload.token_use;
+  if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenUseMismatchError();
+  // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`.
+  const client = tokenUse === 'access' ? payload.client_id : payload.aud;
+  if (config.clientIds !== null && (typeof client !== 'string' || !config.clientIds.has(client))) {
+    throw new ClientMismatchError();
+  }
+  return payload as CognitoJwtPayload;
+}
+
+/**
+ * @throws TokenUseMismatchError unless the token is of one of the `allowed` kinds.
+ */
+export function assertTokenUse(payload: CognitoJwtPayload, allowed: readonly CognitoTokenUse[]): void {
+  if (!allowed.includes(payload.token_use)) throw new TokenUseMismatchError();
+}
+
+/**
+ * @throws GroupsNotAllowedError unless `cognito:groups` holds at least one of `required` (exact match).
+ */
+export function assertAnyGroup(payload: CognitoJwtPayload, required: readonly string[]): void {
+  const groups = payload['cognito:groups'];
+  if (!Array.isArray(groups) || !required.some((group) => groups.includes(group))) {
+    throw new GroupsNotAllowedError(required);
+  }
+}
+
+/**
+ * @throws InsufficientScopeError unless the token is an access token whose space-separated `scope`
+ *   holds every one of `required`.
+ */
+export function assertAllScopes(payload: CognitoJwtPayload, required: readonly string[]): void {
+  const scope = payload.token_use === 'access' ? payload.scope : undefined;
+  const granted = typeof scope === 'string' ? new Set(scope.split(/\s+/)) : new Set<string>();
+  if (!required.every((s) => granted.has(s))) throw new InsufficientScopeError(required);
+}

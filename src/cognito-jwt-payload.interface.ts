@@ -1,0 +1,48 @@
+/** Claims common to Cognito access and id tokens. */
+export interface CognitoJwtClaims {
+  /** The user's (or, for client credentials, the app client's) unique id. */
+  sub: string;
+  /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`. */
+  iss: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** Issued at, seconds since the epoch. */
+  iat: number;
+  /** When the user authenticated, seconds since the epoch. */
+  auth_time?: number;
+  jti?: string;
+  /** Id of the refresh-token family the token was minted from. */
+  origin_jti?: string;
+  /** The user's groups in the pool. */
+  'cognito:groups'?: string[];
+  /** Custom claims (a pre-token-generation trigger may add any). */
+  [claim: string]: unknown;
+}
+
+/** A verified Cognito access token: what an API should usually accept. */
+export interface CognitoAccessTokenPayload extends CognitoJwtClaims {
+  token_use: 'access';
+  /** The app client the token was issued to (access tokens carry no `aud`). */
+  client_id: string;
+  /** Space-separated OAuth scopes. */
+  scope?: string;
+  /** Absent in machine-to-machine (client credentials) tokens. */
+  username?: string;
+  version?: number;
+}
+
+/** A verified Cognito id token: identity claims for the client app. */
+export interface CognitoIdTokenPayload extends CognitoJwtClaims {
+  token_use: 'id';
+  /** The app client the token was issued to. */
+  aud: string;
+  'cognito:username'?: string;
+  email?: string;
+  email_verified?: boolean;
+}
+
+/** What `@CognitoUser()` returns: the verified payload of either kind of Cognito token. */
+export type CognitoJwtPayload = CognitoAccessTokenPayload | CognitoIdTokenPayload;
+
+/** The kinds of Cognito JWT (`token_use`). Refresh tokens are not JWTs and are never accepted. */
+export type CognitoTokenUse = CognitoJwtPayload['token_use'];

@@ -1,0 +1,267 @@
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { CognitoAuthModuleOptions } from '../cognito-auth-options.interface';
+
+/** How `CognitoTestIssuer.start()` sets up the pool it pretends to be. */
+export interface CognitoTestIssuerOptions {
+  /** @default 'us-east-1_TestPool1' */
+  userPoolId?: string;
+  /** The app client the tokens are issued to. @default 'test-client-id' */
+  clientId?: string;
+}
+
+/** What a token of `accessToken()` / `idToken()` says about its user. */
+export interface TestTokenOptions {
+  /** `cognito:groups`. Omitted when not given. */
+  groups?: string[];
+  /** Access tokens: `scope`, space-separated or as a list. @default 'openid' */
+  scope?: string | string[];
+  /** Seconds until `exp`; negative for an expired token. @default 3600 */
+  expiresIn?: number;
+  /** Claims to add or override; a claim set to `undefined` is removed. */
+  claims?: Record<string, unknown>;
+  /** Header fields to add or override (`kid`, `alg`); a field set to `undefined` is removed. */
+  header?: Record<string, unknown>;
+}
+
+/** A fault the JWKS endpoint simulates, for testing how an app answers when keys cannot be fetched. */
+export type JwksFault =
+  /** HTTP 500 */
+  | 'status-500'
+  /** 200 with an HTML body */
+  | 'not-json'
+  /** the connection is reset before any answer */
+  | 'reset'
+  /** headers are sent, then nothing more: only a deadline ends the request */
+  | 'hang';
+
+interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly jwk: Record<string, unknown>;
+}
+
+/**
+ * A stand-in Cognito user pool for tests and local development: an RSA-2048 key made per run, its
+ * JWKS served on 127.0.0.1, and tokens shaped like Cognito's, signed with it. No AWS account, no
+ * network beyond loopback.
+ * @example
+ * ```ts
+ * const issuer = await CognitoTestIssuer.start();
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [CognitoAuthModule.forRoot(issuer.moduleOptions())],
+ *   controllers: [MyController],
+ * }).compile();
+ * // ...
+ * await request(app.getHttpServer()).get('/me').auth(issuer.accessToken({ groups: ['admin'] }), { type: 'bearer' });
+ * await issuer.stop();
+ * ```
+ */
+export class CognitoTestIssuer {
+  /** How many times the JWKS has been requested, faults included. */
+  jwksRequests = 0;
+  private keys: SigningKey[] = [createSigningKey()];
+  private fault: JwksFault | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    readonly userPoolId: string,
+    readonly clientId: string,
+    private readonly server: Server,
+    private port: number,
+  ) {}
+
+  /** Generates a key and starts serving its JWKS on a free port of 127.0.0.1. */
+  static async start(options: CognitoTestIssuerOptions = {}): Promise<CognitoTestIssuer> {
+    const server = createServer();
+    const issuer = new CognitoTestIssuer(
+      options.userPoolId ?? 'us-east-1_TestPool1',
+      options.clientId ?? 'test-client-id',
+      server,
+      0,
+    );
+    server.on('request', (request, response) => issuer.serve(request, response));
+    server.on('connection', (socket) => {
+      issuer.sockets.add(socket);
+      socket.on('close', () => issuer.sockets.delete(socket));
+    });
+    await issuer.listen();
+    return issuer;
+  }
+
+  /** `http://127.0.0.1:<port>/<userPoolId>`: the `iss` of the tokens. */
+  get issuer(): string {
+    return `http://127.0.0.1:${this.port}/${this.userPoolId}`;
+  }
+
+  /** `<issuer>/.well-known/jwks.json`, where the public keys are served. */
+  get jwksUri(): string {
+    return `${this.issuer}/.well-known/jwks.json`;
+  }
+
+  /** The `kid` new tokens are signed with. */
+  get currentKid(): string {
+    return this.currentKey().kid;
+  }
+
+  /** Options for `CognitoAuthModule.forRoot()` that trust this issuer, merged with `overrides`. */
+  moduleOptions(overrides: Partial<CognitoAuthModuleOptions> = {}): CognitoAuthModuleOptions {
+    return { userPoolId: this.userPoolId, clientId: this.clientId, issuer: this.issuer, ...overrides };
+  }
+
+  /** A signed access token (`token_use: "access"`, `client_id`, `scope`, `username`). */
+  accessToken(options: TestTokenOptions = {}): string {
+    const scope = Array.isArray(options.scope) ? options.scope.join(' ') : (options.scope ?? 'openid');
+    return this.token(options, {
+      token_use: 'access',
+      client_id: this.clientId,
+      scope,
+      username: 'test-user',
+      version: 2,
+    });
+  }
+
+  /** A signed id token (`token_use: "id"`, `aud`, `cognito:username`, `email`). */
+  idToken(options: TestTokenOptions = {}): string {
+    return this.token(options, {
+      token_use: 'id',
+      aud: this.clientId,
+      'cognito:username': 'test-user',
+      email: 'test-user@example.com',
+      email_verified: true,
+    });
+  }
+
+  /**
+   * Signs any payload as-is with the current key (RS256), for tokens no Cognito pool would issue.
+   * `header` fields are merged over `{ kid, alg: 'RS256' }`.
+   */
+  sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+    const key = this.currentKey();
+    const fullHeader = withoutUndefined({ kid: key.kid, alg: 'RS256', ...header });
+    const input = `${base64url(fullHeader)}.${base64url(payload)}`;
+    const signature = sign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
+    return `${input}.${signature}`;
+  }
+
+  /**
+   * Makes a new signing key, as Cognito does when it rotates: new tokens carry its `kid`. The old
+   * key stays in the JWKS unless `dropPrevious` is set.
+   * @returns the new `kid`.
+   */
+  rotateKeys(options: { dropPrevious?: boolean } = {}): string {
+    const key = createSigningKey();
+    this.keys = options.dropPrevious ? [key] : [...this.keys, key];
+    return key.kid;
+  }
+
+  /** The JWKS as served. */
+  jwks(): { keys: Record<string, unknown>[] } {
+    return { keys: this.keys.map((key) => key.jwk) };
+  }
+
+  /** Makes the JWKS endpoint fail in the given way until `clearJwksFault()`. */
+  simulateJwksFault(fault: JwksFault): void {
+    this.fault = fault;
+  }
+
+  clearJwksFault(): void {
+    this.fault = null;
+  }
+
+  /** Stops listening, as a pool whose endpoint is down: connections are refused until `resume()`. */
+  async suspend(): Promise<void> {
+    await this.close();
+  }
+
+  /** Listens again on the same port after `suspend()`. */
+  async resume(): Promise<void> {
+    await this.listen(this.port);
+  }
+
+  /** Stops the JWKS server and drops its connections. */
+  async stop(): Promise<void> {
+    await this.close();
+  }
+
+  private token(options: TestTokenOptions, kindClaims: Record<string, unknown>): string {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = {
+      sub: 'a1b2c3d4-0000-4000-8000-000000000001',
+      iss: this.issuer,
+      ...kindClaims,
+      auth_time: now,
+      iat: now,
+      exp: now + (options.expiresIn ?? 3600),
+      jti: randomUUID(),
+      origin_jti: randomUUID(),
+      ...(options.groups ? { 'cognito:groups': options.groups } : {}),
+      ...options.claims,
+    };
+    return this.sign(withoutUndefined(payload), options.header);
+  }
+
+  private currentKey(): SigningKey {
+    return this.keys[this.keys.length - 1]!;
+  }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'GET' || request.url !== `/${this.userPoolId}/.well-known/jwks.json`) {
+      response.writeHead(404).end();
+      return;
+    }
+    this.jwksRequests++;
+    switch (this.fault) {
+      case 'status-500':
+        response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"boom"}');
+        return;
+      case 'not-json':
+        response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+        return;
+      case 'reset':
+        request.socket.resetAndDestroy();
+        return;
+      case 'hang':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.flushHeaders();
+        return;
+      default:
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.jwks()));
+    }
+  }
+
+  private listen(port = 0): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private close(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+}
+
+function createSigningKey(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomUUID();
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
