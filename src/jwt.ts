@@ -7,6 +7,9 @@ export interface DecodedJwt {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+// An empty signature is a shape jsonwebtoken refuses itself; letting it through here means an
+// `alg: "none"` token is refused for its algorithm, the more useful reason.
+const SIGNATURE = /^[A-Za-z0-9_-]*$/;
 
 /**
  * Splits a compact JWS and parses its header and payload. Only the shape is checked here; the
@@ -17,10 +20,16 @@ export function decodeJwt(token: string): DecodedJwt {
   const segments = token.split('.');
   // Node's base64url decoder skips characters outside the alphabet, so check the alphabet first:
   // otherwise "a.b.c extra" would decode as if it were "a.b.cextra".
-  if (segments.length !== 3 || !segments.every((segment) => SEGMENT.test(segment))) {
+  const [header, payload, signature] = segments;
+  if (
+    segments.length !== 3 ||
+    !SEGMENT.test(header!) ||
+    !SEGMENT.test(payload!) ||
+    !SIGNATURE.test(signature!)
+  ) {
     throw new TokenMalformedError();
   }
-  return { header: jsonObject(segments[0]!), payload: jsonObject(segments[1]!) };
+  return { header: jsonObject(header!), payload: jsonObject(payload!) };
 }
 
 function jsonObject(segment: string): Record<string, unknown> {

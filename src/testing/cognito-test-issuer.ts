@@ -1,4 +1,12 @@
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CognitoAuthModuleOptions } from '../cognito-auth-options.interface';
@@ -34,7 +42,9 @@ export type JwksFault =
   /** the connection is reset before any answer */
   | 'reset'
   /** headers are sent, then nothing more: only a deadline ends the request */
-  | 'hang';
+  | 'hang'
+  /** 200 with `{"keys":[]}` */
+  | 'empty-keys';
 
 interface SigningKey {
   readonly kid: string;
@@ -134,15 +144,18 @@ export class CognitoTestIssuer {
   }
 
   /**
-   * Signs any payload as-is with the current key (RS256), for tokens no Cognito pool would issue.
-   * `header` fields are merged over `{ kid, alg: 'RS256' }`.
+   * Signs any payload as-is with the current key, for tokens no Cognito pool would issue (attack
+   * tests). `header` fields are merged over `{ kid, alg: 'RS256' }`, and the signature follows the
+   * header's `alg`: `RS256`/`RS384`/`RS512` and `PS256`/`PS384`/`PS512` with the private key,
+   * `HS256`/`HS384`/`HS512` with the public key's PEM as the HMAC secret (the key-confusion attack),
+   * `none` with an empty signature.
+   * @throws Error for any other `alg`.
    */
   sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
     const key = this.currentKey();
     const fullHeader = withoutUndefined({ kid: key.kid, alg: 'RS256', ...header });
     const input = `${base64url(fullHeader)}.${base64url(payload)}`;
-    const signature = sign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
-    return `${input}.${signature}`;
+    return `${input}.${signature(String(fullHeader.alg), input, key.privateKey).toString('base64url')}`;
   }
 
   /**
@@ -222,6 +235,9 @@ export class CognitoTestIssuer {
       case 'reset':
         request.socket.resetAndDestroy();
         return;
+      case 'empty-keys':
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
+        return;
       case 'hang':
         response.writeHead(200, { 'content-type': 'application/json' });
         response.flushHeaders();
@@ -256,6 +272,24 @@ function createSigningKey(): SigningKey {
   const kid = randomUUID();
   const { n, e } = publicKey.export({ format: 'jwk' });
   return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
+}
+
+function signature(alg: string, input: string, privateKey: KeyObject): Buffer {
+  const bits = alg.slice(2);
+  if (alg === 'none') return Buffer.alloc(0);
+  if (!['256', '384', '512'].includes(bits)) throw new Error(`CognitoTestIssuer cannot sign with alg ${alg}`);
+  const hash = `sha${bits}`;
+  const data = Buffer.from(input);
+  switch (alg.slice(0, 2)) {
+    case 'RS':
+      return sign(hash, data, privateKey);
+    case 'PS':
+      return sign(hash, data, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING });
+    case 'HS':
+      return createHmac(hash, createPublicKey(privateKey).export({ format: 'pem', type: 'spki' })).update(data).digest();
+    default:
+      throw new Error(`CognitoTestIssuer cannot sign with alg ${alg}`);
+  }
 }
 
 function base64url(value: unknown): string {
