@@ -1,0 +1,106 @@
+import { Test } from '@nestjs/testing';
+import {
+  COGNITO_AUTH_CONFIG,
+  CognitoAuthModule,
+  CognitoConfigError,
+  type CognitoAuthConfig,
+  type CognitoAuthModuleOptions,
+} from '../src';
+
+const valid: CognitoAuthModuleOptions = { userPoolId: 'eu-west-1_AbC123xyz', clientId: 'client-1' };
+
+async function startWith(options: unknown) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [CognitoAuthModule.forRoot(options as CognitoAuthModuleOptions)],
+  }).compile();
+  const config = moduleRef.get<CognitoAuthConfig>(COGNITO_AUTH_CONFIG);
+  await moduleRef.close();
+  return config;
+}
+
+describe('module options', () => {
+  describe('defaults', () => {
+    it('derives the issuer and JWKS URI from the pool id', async () => {
+      const config = await startWith(valid);
+      expect(config.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz');
+      expect(config.jwksUri).toBe(
+        'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
+      );
+      expect(config.tokenUse).toEqual(['access']);
+      expect(config.clockToleranceSeconds).toBe(0);
+      expect(config.jwks).toEqual({ cacheMaxAgeMs: 600_000, requestsPerMinute: 10, timeoutMs: 5_000 });
+    });
+
+    it('derives the region of a GovCloud pool', async () => {
+      const config = await startWith({ ...valid, userPoolId: 'us-gov-west-1_AbC123xyz' });
+      expect(config.issuer).toBe('https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC123xyz');
+    });
+
+    it('derives the JWKS URI from an explicit issuer', async () => {
+      const config = await startWith({ ...valid, userPoolId: 'local_4pZzTjzv', issuer: 'http://localhost:9229/local_4pZzTjzv' });
+      expect(config.jwksUri).toBe('http://localhost:9229/local_4pZzTjzv/.well-known/jwks.json');
+    });
+
+    it('takes an explicit JWKS URI as given', async () => {
+      const config = await startWith({ ...valid, jwksUri: 'http://127.0.0.1:4566/keys.json' });
+      expect(config.jwksUri).toBe('http://127.0.0.1:4566/keys.json');
+    });
+
+    it('normalises tokenUse and clientId', async () => {
+      const config = await startWith({ ...valid, tokenUse: ['id', 'access', 'id'], clientId: ['a', 'b'] });
+      expect(config.tokenUse).toEqual(['id', 'access']);
+      expect([...config.clientIds!]).toEqual(['a', 'b']);
+    });
+  });
+
+  describe('bad options fail the start, naming the option', () => {
+    it.each<[string, unknown, string]>([
+      ['no userPoolId', { clientId: 'c' }, 'userPoolId'],
+      ['a userPoolId without an id part', { ...valid, userPoolId: 'eu-west-1' }, 'userPoolId'],
+      ['a userPoolId with a slash', { ...valid, userPoolId: 'eu-west-1_abc/def' }, 'userPoolId'],
+      ['a userPoolId that is a number', { ...valid, userPoolId: 42 }, 'userPoolId'],
+      ['a pool id with no region and no issuer', { ...valid, userPoolId: 'local_4pZzTjzv' }, 'issuer'],
+      ['no clientId key', { userPoolId: valid.userPoolId }, 'clientId'],
+      ['clientId undefined', { ...valid, clientId: undefined }, 'clientId'],
+      ['an empty clientId', { ...valid, clientId: '' }, 'clientId'],
+      ['an empty clientId list', { ...valid, clientId: [] }, 'clientId'],
+      ['a clientId list with a number', { ...valid, clientId: ['a', 1] }, 'clientId'],
+      ['an unknown tokenUse', { ...valid, tokenUse: 'refresh' }, 'tokenUse'],
+      ['an empty tokenUse list', { ...valid, tokenUse: [] }, 'tokenUse'],
+      ['an issuer that is not a URL', { ...valid, issuer: 'cognito' }, 'issuer'],
+      ['a JWKS URI that is not http(s)', { ...valid, jwksUri: 'file:///etc/jwks.json' }, 'jwksUri'],
+      ['a negative clock tolerance', { ...valid, clockToleranceSeconds: -1 }, 'clockToleranceSeconds'],
+      ['a clock tolerance that is NaN', { ...valid, clockToleranceSeconds: Number.NaN }, 'clockToleranceSeconds'],
+      ['a clock tolerance that is a string', { ...valid, clockToleranceSeconds: '5' }, 'clockToleranceSeconds'],
+      ['jwks not an object', { ...valid, jwks: 5 }, 'jwks'],
+      ['a negative cache age', { ...valid, jwks: { cacheMaxAgeMs: -1 } }, 'jwks.cacheMaxAgeMs'],
+      ['zero requests a minute', { ...valid, jwks: { requestsPerMinute: 0 } }, 'jwks.requestsPerMinute'],
+      ['a negative timeout', { ...valid, jwks: { timeoutMs: -5 } }, 'jwks.timeoutMs'],
+      ['an infinite timeout', { ...valid, jwks: { timeoutMs: Infinity } }, 'jwks.timeoutMs'],
+      ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
+      ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
+    ])('%s', async (_, options, option) => {
+      const error = await startWith(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CognitoConfigError);
+      expect((error as CognitoConfigError).option).toBe(option);
+      expect((error as Error).message).toContain(`CognitoAuthModule option "${option}"`);
+    });
+  });
+
+  it('fails the start of forRootAsync when the factory returns bad options', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [CognitoAuthModule.forRootAsync({ useFactory: () => ({ ...valid, userPoolId: 'nope' }) })],
+    }).compile();
+    await expect(compiling).rejects.toThrow('CognitoAuthModule option "userPoolId"');
+  });
+
+  it('fails the start of forRootAsync when the factory returns nothing', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [CognitoAuthModule.forRootAsync({ useFactory: () => undefined as unknown as CognitoAuthModuleOptions })],
+    }).compile();
+    await expect(compiling).rejects.toThrow('CognitoAuthModule option "options" must be an object');
+  });
+});
