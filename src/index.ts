@@ -12,7 +12,6 @@ export type {
 } from './cognito-jwt-payload.interface';
 export { CognitoUser } from './cognito-user.decorator';
 export { CognitoGuard } from './cognito.guard';
-export { CognitoStrategy } from './cognito.strategy';
 export * from './errors';
 export { Groups, GROUPS_METADATA } from './groups.decorator';
 export { Public } from './public.decorator';
