@@ -31,7 +31,7 @@ export class JwksKeyProvider {
       cacheMaxAge: config.jwks.cacheMaxAgeMs,
       rateLimit: true,
       jwksRequestsPerMinute: config.jwks.requestsPerMinute,
-      timeout: config.jwks.timeoutMs,
+      // jwks-rsa's own request has only an idle timeout; the fetcher enforces jwks.timeoutMs whole.
       fetcher: this.fetcher.fetch as (uri: string) => Promise<{ keys: never[] }>,
     });
   }
