@@ -83,9 +83,11 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     jwksUri,
     clockToleranceSeconds: number('clockToleranceSeconds', options.clockToleranceSeconds, 0, 0),
     jwks: {
-      cacheMaxAgeMs: number('jwks.cacheMaxAgeMs', jwks.cacheMaxAgeMs, 600_000, 0),
-      requestsPerMinute: number('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1),
-      timeoutMs: number('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
+      // Integers within a timer's range: lru-cache rejects a fractional ttl and takes 0 as
+      // "forever", and AbortSignal.timeout() throws past 2^32 - 1.
+      cacheMaxAgeMs: integer('jwks.cacheMaxAgeMs', jwks.cacheMaxAgeMs, 600_000, 1),
+      requestsPerMinute: integer('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1),
+      timeoutMs: integer('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
     },
     realm: userPoolId,
     strategyName: `cognito#${++instances}`,
@@ -150,6 +152,16 @@ function number(option: string, value: unknown, fallback: number, min: number): 
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw new CognitoConfigError(option, `must be a finite number >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function integer(option: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new CognitoConfigError(option, `must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${describe(value)}`);
   }
   return value;
 }

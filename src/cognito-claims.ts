@@ -4,6 +4,7 @@ import {
   ClientMismatchError,
   GroupsNotAllowedError,
   InsufficientScopeError,
+  JwtNotYetValidError,
   TokenMalformedError,
   TokenUseMismatchError,
 } from './errors';
@@ -24,7 +25,9 @@ export function assertCognitoClaims(
 ): CognitoJwtPayload {
   // jsonwebtoken accepts a token without `exp`; a Cognito token always has one, so one without it
   // is not Cognito's and would never expire.
-  if (typeof payload.exp !== 'number') throw new TokenMalformedError();
+  if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw new TokenMalformedError();
+  // jsonwebtoken checks exp and nbf but not iat: a token issued in the future is not valid yet.
+  if (payload.iat > Date.now() / 1000 + config.clockToleranceSeconds) throw new JwtNotYetValidError();
   const tokenUse = payload.token_use;
   if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenUseMismatchError();
   // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`.

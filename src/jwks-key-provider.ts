@@ -51,6 +51,11 @@ export class JwksKeyProvider {
       const key = await this.client.getSigningKey(kid);
       return key.getPublicKey();
     } catch (error) {
+      // jwks-rsa caches per kid and puts its rate limiter in front of every miss, expired entries
+      // included: forged kids could spend the budget just as a real key's entry expires. A key the
+      // last successful fetch served keeps working until a refresh can happen.
+      const known = isRefreshFailure(error) ? this.fetcher.lastKnownKey(kid) : undefined;
+      if (known !== undefined) return known;
       throw this.translate(error);
     }
   }
@@ -75,6 +80,10 @@ export class JwksKeyProvider {
         return new JwksUnavailableError({ cause: error });
     }
   }
+}
+
+function isRefreshFailure(error: unknown): boolean {
+  return error instanceof JwksUnavailableError || (error as { name?: unknown } | null)?.name === 'JwksRateLimitError';
 }
 
 function describeCause(error: unknown): string {

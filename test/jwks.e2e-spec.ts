@@ -116,6 +116,55 @@ describe('fetching the pool keys', () => {
     expect(issuer.jwksRequests).toBe(1);
   });
 
+  // The jest timeout is the assertion: with the 5 s default instead of jwks.timeoutMs, it fails.
+  it('cuts a stalled fetch off at jwks.timeoutMs', async () => {
+    const app = await start({ timeoutMs: 200 });
+    issuer.simulateJwksFault('hang');
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
+  }, 2_500);
+
+  it('refetches a key once jwks.cacheMaxAgeMs has passed', async () => {
+    const app = await start({ cacheMaxAgeMs: 200 });
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(1);
+    await sleep(300);
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(2);
+  });
+
+  it('keeps a known key working when forged kids have spent the budget as its entry expires', async () => {
+    const app = await start({ cacheMaxAgeMs: 200, requestsPerMinute: 2 });
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    const forged = issuer.accessToken({ header: { kid: 'forged-kid' } });
+    expect((await getWithToken(app, '/me', forged)).status).toBe(401);
+    expect((await getWithToken(app, '/me', forged)).status).toBe(401);
+    await sleep(300);
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(2);
+  });
+
+  it('keeps a known key working past its cache age while the endpoint fails', async () => {
+    const app = await start({ cacheMaxAgeMs: 200 });
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    issuer.simulateJwksFault('status-500');
+    await sleep(300);
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(2);
+  });
+
+  it('stops accepting a key the pool removed, after the next successful refresh', async () => {
+    const app = await start({ cacheMaxAgeMs: 200 });
+    const oldToken = issuer.accessToken();
+    expect((await getWithToken(app, '/me', oldToken)).status).toBe(200);
+    issuer.rotateKeys({ dropPrevious: true });
+    await sleep(300);
+    const res = await getWithToken(app, '/me', oldToken);
+    expect(res.status).toBe(401);
+    expect(res.body.message).toBe('Signing key not found');
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+  });
+
   it('does not follow a redirect', async () => {
     const target = await CognitoTestIssuer.start({ userPoolId: issuer.userPoolId });
     const redirecting = await startRedirect(target.jwksUri);
@@ -132,6 +181,10 @@ describe('fetching the pool keys', () => {
     }
   });
 });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 async function startRedirect(location: string): Promise<{ url: string; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');

@@ -4,7 +4,7 @@ import { Strategy as CustomStrategy } from 'passport-custom';
 import { CognitoAuthModule, CognitoGuard, type CognitoAuthModuleOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { Test } from '@nestjs/testing';
-import { GuardedController, PlainController, StaffController } from './support/controllers';
+import { GuardedController, PlainController, ReportsController, StaffController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { get, getWithToken } from './support/requests';
 
@@ -92,7 +92,7 @@ describe('CognitoAuthModule', () => {
     let app: INestApplication;
 
     beforeAll(async () => {
-      app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions()), [StaffController]);
+      app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions()), [StaffController, ReportsController]);
     });
 
     afterAll(() => app.close());
@@ -106,6 +106,15 @@ describe('CognitoAuthModule', () => {
     it('lets a handler @Groups replace the class one', async () => {
       expect((await getWithToken(app, '/staff/managers', issuer.idToken({ groups: ['manager'] }))).status).toBe(200);
       expect((await getWithToken(app, '/staff/managers', issuer.idToken({ groups: ['staff'] }))).status).toBe(403);
+    });
+
+    it('lets a handler @Scopes replace the class one', async () => {
+      const read = issuer.accessToken({ scope: 'reports/read' });
+      const admin = issuer.accessToken({ scope: 'reports/admin' });
+      expect((await getWithToken(app, '/reports', read)).status).toBe(200);
+      expect((await getWithToken(app, '/reports', admin)).status).toBe(403);
+      expect((await getWithToken(app, '/reports/admin', admin)).status).toBe(200);
+      expect((await getWithToken(app, '/reports/admin', read)).status).toBe(403);
     });
 
     it('lets a handler @TokenUse replace the class one', async () => {

@@ -77,6 +77,11 @@ describe('module options', () => {
       ['zero requests a minute', { ...valid, jwks: { requestsPerMinute: 0 } }, 'jwks.requestsPerMinute'],
       ['a negative timeout', { ...valid, jwks: { timeoutMs: -5 } }, 'jwks.timeoutMs'],
       ['an infinite timeout', { ...valid, jwks: { timeoutMs: Infinity } }, 'jwks.timeoutMs'],
+      ['a fractional timeout', { ...valid, jwks: { timeoutMs: 2500.5 } }, 'jwks.timeoutMs'],
+      ['a timeout past what a timer holds', { ...valid, jwks: { timeoutMs: 2 ** 32 } }, 'jwks.timeoutMs'],
+      ['a zero cache age (lru-cache reads it as forever)', { ...valid, jwks: { cacheMaxAgeMs: 0 } }, 'jwks.cacheMaxAgeMs'],
+      ['a fractional cache age', { ...valid, jwks: { cacheMaxAgeMs: 1000.5 } }, 'jwks.cacheMaxAgeMs'],
+      ['a fractional rate', { ...valid, jwks: { requestsPerMinute: 1.5 } }, 'jwks.requestsPerMinute'],
       ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
       ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
     ])('%s', async (_, options, option) => {

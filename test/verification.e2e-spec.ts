@@ -124,6 +124,15 @@ describe('verifying a Cognito token over HTTP', () => {
     it('refuses a token with no exp', async () => {
       await expectInvalid(issuer.accessToken({ claims: { exp: undefined } }), 'Token malformed');
     });
+
+    it('refuses a token issued in the future', async () => {
+      const iat = Math.floor(Date.now() / 1000) + 120;
+      await expectInvalid(issuer.accessToken({ claims: { iat } }), 'Token not yet valid');
+    });
+
+    it('refuses a token with no iat', async () => {
+      await expectInvalid(issuer.accessToken({ claims: { iat: undefined } }), 'Token malformed');
+    });
   });
 
   describe('the issuer', () => {
@@ -301,6 +310,14 @@ describe('clockToleranceSeconds', () => {
 
   it('refuses a token expired beyond it', async () => {
     expect((await getWithToken(app, '/me', issuer.accessToken({ expiresIn: -90 }))).status).toBe(401);
+  });
+
+  it.each(['nbf', 'iat'])('accepts a token whose %s is ahead within the tolerance, not beyond', async (claim) => {
+    const now = Math.floor(Date.now() / 1000);
+    const within = issuer.accessToken({ claims: { [claim]: now + 30 } });
+    const beyond = issuer.accessToken({ claims: { [claim]: now + 90 } });
+    expect((await getWithToken(app, '/me', within)).status).toBe(200);
+    expect((await getWithToken(app, '/me', beyond)).status).toBe(401);
   });
 });
 

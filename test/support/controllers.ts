@@ -84,6 +84,23 @@ export class StaffController {
   }
 }
 
+/** Class-level @Scopes with a handler override. */
+@Controller('reports')
+@UseGuards(CognitoGuard)
+@Scopes('reports/read')
+export class ReportsController {
+  @Get()
+  list() {
+    return { ok: true };
+  }
+
+  @Scopes('reports/admin')
+  @Get('admin')
+  admin() {
+    return { ok: true };
+  }
+}
+
 /** No guard of its own: protected only when the module runs with `global: true`. */
 @Controller('plain')
 export class PlainController {
