@@ -19,8 +19,6 @@ export interface CognitoAuthModuleExtras {
 export const {
   ConfigurableModuleClass: CognitoAuthConfigurableModule,
   MODULE_OPTIONS_TOKEN: COGNITO_AUTH_MODULE_OPTIONS,
-  OPTIONS_TYPE: COGNITO_AUTH_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: COGNITO_AUTH_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<CognitoAuthModuleOptions>({ moduleName: 'CognitoAuth' })
   .setClassMethodName('forRoot')
   .setExtras<CognitoAuthModuleExtras>({ global: false }, (definition, extras) => {
