@@ -1,17 +1,18 @@
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 
-/** How the pool's JWKS is fetched and cached (jwks-rsa's `cache`, `rateLimit` and `timeout`). */
+/** How the pool's JWKS is fetched and cached. */
 export interface CognitoJwksOptions {
   /**
-   * How long a fetched signing key is cached, in milliseconds.
+   * Age of the key set, in milliseconds, after which it is refreshed in the background. Keys keep
+   * working while the refresh runs, and while refreshes fail (stale-if-error).
    * @default 600000 (10 minutes)
    */
   cacheMaxAgeMs?: number;
   /**
-   * At most this many JWKS fetches a minute (jwks-rsa `jwksRequestsPerMinute`): a token with an
-   * unknown `kid` triggers a refetch, and this caps what forged `kid`s can cost. Past the budget,
-   * unknown `kid`s answer 401 without fetching.
-   * @default 10
+   * Sets the cooldown after each successful fetch: `60 / requestsPerMinute` seconds in which a token
+   * with an unknown `kid` answers 401 without a refetch. Caps what forged `kid`s can cost; a real key
+   * rotation is still picked up within one cooldown. Failed fetches start no cooldown.
+   * @default 10 (a 6 s cooldown)
    */
   requestsPerMinute?: number;
   /**
@@ -59,4 +60,26 @@ export interface CognitoAuthModuleOptions {
   clockToleranceSeconds?: number;
   /** JWKS caching, rate limit and deadline. */
   jwks?: CognitoJwksOptions;
+  /**
+   * Longest token accepted, in bytes (characters: a valid JWT is ASCII). Longer ones are refused with
+   * 401 before they are parsed. Cognito's tokens are 1–4 KiB; custom claims can make id tokens longer.
+   * @default 16384
+   */
+  maxTokenBytes?: number;
+  /**
+   * The verified-token cache: a token that passed every check is remembered until its `exp`, so
+   * repeated requests with it skip the RSA verification. Route rules still apply on every request.
+   * `false` turns it off.
+   * @default { maxEntries: 10000 }
+   */
+  cache?: false | CognitoTokenCacheOptions;
+}
+
+/** Bounds of the verified-token cache. */
+export interface CognitoTokenCacheOptions {
+  /**
+   * Most tokens remembered; the least recently used goes first. Tokens over 8 KiB are never cached.
+   * @default 10000
+   */
+  maxEntries?: number;
 }

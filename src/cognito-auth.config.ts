@@ -15,7 +15,12 @@ export interface CognitoAuthConfig {
     readonly cacheMaxAgeMs: number;
     readonly requestsPerMinute: number;
     readonly timeoutMs: number;
+    /** `60 / requestsPerMinute` seconds. */
+    readonly cooldownMs: number;
   };
+  readonly maxTokenBytes: number;
+  /** `null`: the verified-token cache is off. */
+  readonly cache: { readonly maxEntries: number } | null;
   /** The `realm` of `WWW-Authenticate` challenges. */
   readonly realm: string;
   /**
@@ -37,7 +42,10 @@ const OPTION_KEYS = new Set([
   'jwksUri',
   'clockToleranceSeconds',
   'jwks',
+  'maxTokenBytes',
+  'cache',
 ]);
+const CACHE_OPTION_KEYS = new Set(['maxEntries']);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs']);
 
 let instances = 0;
@@ -74,6 +82,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     throw new CognitoConfigError('jwks', `must be an object, got ${describe(jwks)}`);
   }
   rejectUnknownKeys(jwks, JWKS_OPTION_KEYS, 'jwks.');
+  const requestsPerMinute = integer('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1);
 
   return {
     userPoolId,
@@ -86,12 +95,26 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
       // Integers within a timer's range: lru-cache rejects a fractional ttl and takes 0 as
       // "forever", and AbortSignal.timeout() throws past 2^32 - 1.
       cacheMaxAgeMs: integer('jwks.cacheMaxAgeMs', jwks.cacheMaxAgeMs, 600_000, 1),
-      requestsPerMinute: integer('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1),
+      requestsPerMinute,
       timeoutMs: integer('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
+      cooldownMs: Math.ceil(60_000 / requestsPerMinute),
     },
+    // Below a few hundred bytes no JWT fits; the upper bound only keeps the number sane.
+    maxTokenBytes: integer('maxTokenBytes', options.maxTokenBytes, 16_384, 256),
+    cache: tokenCache(options.cache),
     realm: userPoolId,
     strategyName: `cognito#${++instances}`,
   };
+}
+
+function tokenCache(value: unknown): { maxEntries: number } | null {
+  if (value === false) return null;
+  const cache = value ?? {};
+  if (!isPlainObject(cache)) {
+    throw new CognitoConfigError('cache', `must be false or an object, got ${describe(value)}`);
+  }
+  rejectUnknownKeys(cache, CACHE_OPTION_KEYS, 'cache.');
+  return { maxEntries: integer('cache.maxEntries', cache.maxEntries, 10_000, 1) };
 }
 
 function defaultIssuer(userPoolId: string, region: string): string {

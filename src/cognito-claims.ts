@@ -4,10 +4,11 @@ import {
   ClientMismatchError,
   GroupsNotAllowedError,
   InsufficientScopeError,
+  JwtClaimInvalidError,
   JwtNotYetValidError,
-  TokenMalformedError,
   TokenUseMismatchError,
 } from './errors';
+import { assertClaimTypes } from './jwt';
 
 /**
  * The Cognito rules, in one place. Signature, `iss`, `exp` and `nbf` are checked before this by
@@ -23,14 +24,17 @@ export function assertCognitoClaims(
   payload: Record<string, unknown>,
   config: CognitoAuthConfig,
 ): CognitoJwtPayload {
-  // jsonwebtoken accepts a token without `exp`; a Cognito token always has one, so one without it
-  // is not Cognito's and would never expire.
-  if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw new TokenMalformedError();
+  // jsonwebtoken accepts a token without `exp` and one whose `exp` is Infinity (`1e999` in JSON); a
+  // Cognito token always has a finite one. Cognito always sets `iat` too.
+  assertClaimTypes(payload);
+  if (payload.iat === undefined) throw new JwtClaimInvalidError();
   // jsonwebtoken checks exp and nbf but not iat: a token issued in the future is not valid yet.
-  if (payload.iat > Date.now() / 1000 + config.clockToleranceSeconds) throw new JwtNotYetValidError();
+  if ((payload.iat as number) > Date.now() / 1000 + config.clockToleranceSeconds) throw new JwtNotYetValidError();
   const tokenUse = payload.token_use;
   if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenUseMismatchError();
-  // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`.
+  // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`, a string
+  // (Cognito never issues a list, and a list would make "which client" ambiguous).
+  if (tokenUse === 'id' && typeof payload.aud !== 'string') throw new JwtClaimInvalidError();
   const client = tokenUse === 'access' ? payload.client_id : payload.aud;
   if (config.clientIds !== null && (typeof client !== 'string' || !config.clientIds.has(client))) {
     throw new ClientMismatchError();
@@ -55,12 +59,14 @@ export function assertAnyGroup(payload: CognitoJwtPayload, required: readonly st
   }
 }
 
+const WHITESPACE = /\s+/;
+
 /**
  * @throws InsufficientScopeError unless the token is an access token whose space-separated `scope`
  *   holds every one of `required`.
  */
 export function assertAllScopes(payload: CognitoJwtPayload, required: readonly string[]): void {
   const scope = payload.token_use === 'access' ? payload.scope : undefined;
-  const granted = typeof scope === 'string' ? new Set(scope.split(/\s+/)) : new Set<string>();
+  const granted = typeof scope === 'string' ? new Set(scope.split(WHITESPACE)) : new Set<string>();
   if (!required.every((s) => granted.has(s))) throw new InsufficientScopeError(required);
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { KeyObject } from 'node:crypto';
 import passport from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
 import { bearerTokenFromRequest } from './bearer-token';
@@ -18,29 +20,38 @@ import {
   TokenMissingError,
 } from './errors';
 import { JwksKeyProvider } from './jwks-key-provider';
+import type { VerifiedTokenCache } from './verified-token-cache';
 
 /**
- * The passport-jwt strategy of one module instance: jwks-rsa supplies the key, jsonwebtoken checks
- * signature (RS256 only), `iss`, `exp` and `nbf`, and `validate` applies the Cognito rules.
+ * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
+ * key and supplies the pool's `KeyObject`, jsonwebtoken checks the signature (RS256 only), `iss`, `exp`
+ * and `nbf`, and `validate` applies the Cognito rules. A token that passed all of it is remembered
+ * until its `exp` (the verified-token cache), so its next requests skip straight to the route rules.
  */
 @Injectable()
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
+  private readonly verifiedTokens: VerifiedTokenCache | null;
+
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
-    keys: JwksKeyProvider,
+    private readonly keys: JwksKeyProvider,
   ) {
     super({
       jwtFromRequest: bearerTokenFromRequest,
-      secretOrKeyProvider: (_request: unknown, token: string, done: (error: unknown, key?: string) => void) => {
-        keys.keyFor(token).then(
-          (key) => done(null, key),
+      secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
+        keys.keyFor(request, token).then(
+          // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is parsed
+          // per request.
+          (key) => done(null, key as KeyObject as unknown as string),
           (error: unknown) => done(error),
         );
       },
       issuer: config.issuer,
       algorithms: [COGNITO_JWT_ALGORITHM],
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
+      passReqToCallback: true,
     });
+    this.verifiedTokens = keys.verifiedTokens;
     passport.use(config.strategyName, this);
   }
 
@@ -53,13 +64,44 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     return { use: () => undefined } as unknown as passport.PassportStatic;
   }
 
-  validate(payload: Record<string, unknown>): CognitoJwtPayload {
-    return assertCognitoClaims(payload, this.config);
+  /** A token verified before and not yet expired succeeds at once; any other goes through passport-jwt. */
+  override authenticate(request: Request, options?: unknown): void {
+    if (this.verifiedTokens !== null) {
+      const token = bearerTokenFromRequest(request);
+      const payload = token === null ? undefined : this.verifiedTokens.get(token);
+      if (payload !== undefined) {
+        this.keys.keySet.refreshIfStale();
+        return this.success(payload);
+      }
+    }
+    super.authenticate(request, options);
+  }
+
+  validate(request: Request, payload: Record<string, unknown>): CognitoJwtPayload {
+    const verified = deepFreeze(assertCognitoClaims(payload, this.config));
+    const source = this.keys.sourceOf(request);
+    const token = bearerTokenFromRequest(request);
+    if (this.verifiedTokens !== null && source !== undefined && token !== null) {
+      this.verifiedTokens.set(token, verified, source.jwksUri, source.kid);
+    }
+    return verified;
   }
 
   onModuleDestroy(): void {
     passport.unuse(this.config.strategyName);
   }
+}
+
+/**
+ * The payload is shared by every request that presents the same token (the verified-token cache), so
+ * a handler must not be able to change what the next request sees.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /**

@@ -48,6 +48,36 @@ export class TokenMalformedError extends InvalidTokenError {
   }
 }
 
+/** The token is longer than `maxTokenBytes`: refused before it is parsed. */
+export class TokenTooLargeError extends InvalidTokenError {
+  readonly code = 'ERR_JWT_TOO_LARGE';
+  constructor(options?: { cause?: unknown }) {
+    super('Token too large', options);
+  }
+}
+
+/**
+ * The header asks for something this module does not do: a `crit` extension (RFC 7515 §4.1.11 says a
+ * recipient that does not understand one must refuse the token).
+ */
+export class UnsupportedHeaderError extends InvalidTokenError {
+  readonly code = 'ERR_JWT_HEADER_UNSUPPORTED';
+  constructor(options?: { cause?: unknown }) {
+    super('Token header not accepted', options);
+  }
+}
+
+/**
+ * A claim is missing or of the wrong type: no `exp`, a time that is not a finite number, a string claim
+ * that is not a string.
+ */
+export class JwtClaimInvalidError extends InvalidTokenError {
+  readonly code = 'ERR_JWT_CLAIM_INVALID';
+  constructor(options?: { cause?: unknown }) {
+    super('Token claim invalid', options);
+  }
+}
+
 /** The header names an algorithm other than RS256, the only one Cognito uses. */
 export class AlgorithmNotAllowedError extends InvalidTokenError {
   readonly code = 'ERR_JWT_ALG_NOT_ALLOWED';
@@ -105,8 +135,9 @@ export class TokenUseMismatchError extends InvalidTokenError {
 }
 
 /**
- * The pool's JWKS has no key with the token's `kid`, or the token names none, or the refetch that an
- * unknown `kid` triggers was refused by the `jwks.requestsPerMinute` budget.
+ * The pool's JWKS has no usable key with the token's `kid`, or the token names none. An unknown `kid`
+ * triggers one refetch of the key set; within the cooldown that follows (`60 / jwks.requestsPerMinute`
+ * seconds) unknown `kid`s are refused without fetching.
  */
 export class KidNotFoundError extends InvalidTokenError {
   readonly code = 'ERR_JWKS_KID_NOT_FOUND';
@@ -116,8 +147,8 @@ export class KidNotFoundError extends InvalidTokenError {
 }
 
 /**
- * The pool's keys cannot be fetched (endpoint down, deadline passed, non-200, not a JWKS) and the key
- * the token needs is not cached. Answered 503: the client did nothing wrong.
+ * The pool's keys cannot be fetched (endpoint down, deadline passed, non-200, not a JWKS, no usable
+ * key in it) and the key the token needs is not cached. Answered 503: the client did nothing wrong.
  */
 export class JwksUnavailableError extends CognitoAuthError {
   readonly code = 'ERR_JWKS_UNAVAILABLE';

@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { JwksUnavailableError } from './errors';
 
 /** Largest JWKS body accepted: a pool's JWKS is a few KiB. */
@@ -11,45 +10,10 @@ const MAX_JWKS_BYTES = 1024 * 1024;
  * with a `keys` array is a failure.
  */
 export class JwksFetcher {
-  /** Whether the last fetch failed: a rate-limited refetch then means "keys unavailable", not "unknown kid". */
-  lastFetchFailed = false;
-  /** The JWKs of the last successful fetch, by `kid` (a Map: a `kid` of `__proto__` is just a key). */
-  private lastKeys = new Map<string, unknown>();
-
   constructor(private readonly timeoutMs: number) {}
 
   /** Bound so jwks-rsa can call it as a plain function. */
-  readonly fetch = async (uri: string): Promise<{ keys: unknown[] }> => {
-    try {
-      const jwks = await this.fetchJwks(uri);
-      this.lastFetchFailed = false;
-      this.lastKeys = new Map(
-        jwks.keys.flatMap((jwk) => {
-          const kid = (jwk as { kid?: unknown } | null)?.kid;
-          return typeof kid === 'string' ? [[kid, jwk] as const] : [];
-        }),
-      );
-      return jwks;
-    } catch (error) {
-      this.lastFetchFailed = true;
-      throw error;
-    }
-  };
-
-  /**
-   * The PEM of `kid` as served by the last successful fetch, for when jwks-rsa cannot refresh an
-   * expired entry (rate limit spent, endpoint failing). A key the pool has since removed is gone
-   * from it after the next successful fetch.
-   */
-  lastKnownKey(kid: string): string | undefined {
-    const jwk = this.lastKeys.get(kid) as { kty?: unknown; use?: unknown } | undefined;
-    if (jwk?.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) return undefined;
-    try {
-      return createPublicKey({ key: jwk as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' }) as string;
-    } catch {
-      return undefined;
-    }
-  }
+  readonly fetch = (uri: string): Promise<{ keys: unknown[] }> => this.fetchJwks(uri);
 
   private async fetchJwks(uri: string): Promise<{ keys: unknown[] }> {
     let signal: AbortSignal | undefined;

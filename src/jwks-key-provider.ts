@@ -1,93 +1,62 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JwksClient } from 'jwks-rsa';
+import { Inject, Injectable } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
 import type { CognitoAuthConfig } from './cognito-auth.config';
-import { COGNITO_AUTH_CONFIG, COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
-import {
-  AlgorithmNotAllowedError,
-  CognitoAuthError,
-  IssuerMismatchError,
-  JwksUnavailableError,
-  KidNotFoundError,
-} from './errors';
-import { JwksFetcher } from './jwks-fetcher';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { IssuerMismatchError, TokenTooLargeError } from './errors';
+import { JwksKeySet } from './jwks-key-set';
 import { decodeJwt } from './jwt';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+/** Where the key of a request's token came from, for the verified-token cache. */
+export interface KeySource {
+  readonly jwksUri: string;
+  readonly kid: string;
+}
+
+/** Cognito tokens over this length are not cached: a few large tokens must not crowd out the rest. */
+const MAX_CACHED_TOKEN_LENGTH = 8192;
 
 /**
- * passport-jwt's key provider: finds the pool's public key for a token through jwks-rsa (cached,
- * rate-limited, one shared fetch per `kid`). The header and `iss` are checked first, so a token that
- * could never verify (wrong algorithm, foreign issuer, no `kid`) costs no fetch.
+ * passport-jwt's key provider: runs every check that needs no key (size, canonical shape, header,
+ * issuer) so that a token that could never verify costs no fetch and no cache entry, then hands
+ * jsonwebtoken the pool's `KeyObject` for the token's `kid`. Also owns the verified-token cache,
+ * because a key the pool removes must take the tokens it signed out of it.
  */
 @Injectable()
 export class JwksKeyProvider {
-  private readonly logger = new Logger('CognitoAuth');
-  private readonly fetcher: JwksFetcher;
-  private readonly client: JwksClient;
+  readonly keySet: JwksKeySet;
+  readonly verifiedTokens: VerifiedTokenCache | null;
+  private readonly sources = new WeakMap<object, KeySource>();
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
-    this.fetcher = new JwksFetcher(config.jwks.timeoutMs);
-    this.client = new JwksClient({
+    this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
+    this.keySet = new JwksKeySet({
       jwksUri: config.jwksUri,
-      cache: true,
-      cacheMaxAge: config.jwks.cacheMaxAgeMs,
-      rateLimit: true,
-      jwksRequestsPerMinute: config.jwks.requestsPerMinute,
-      // jwks-rsa's own request has only an idle timeout; the fetcher enforces jwks.timeoutMs whole.
-      fetcher: this.fetcher.fetch as (uri: string) => Promise<{ keys: never[] }>,
+      cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
+      cooldownMs: config.jwks.cooldownMs,
+      timeoutMs: config.jwks.timeoutMs,
+      onKeysRemoved: (jwksUri, kids) => this.verifiedTokens?.forgetKeys(jwksUri, kids),
     });
   }
 
   /**
-   * The PEM public key that should have signed `token`.
-   * @throws TokenMalformedError, AlgorithmNotAllowedError, IssuerMismatchError, KidNotFoundError (401),
-   *   JwksUnavailableError (503).
+   * The public key that should have signed `token`.
+   * @throws TokenTooLargeError, TokenMalformedError, AlgorithmNotAllowedError, UnsupportedHeaderError,
+   *   IssuerMismatchError, KidNotFoundError (401), JwksUnavailableError (503).
    */
-  async keyFor(token: string): Promise<string> {
-    const { header, payload } = decodeJwt(token);
-    if (header.alg !== COGNITO_JWT_ALGORITHM) throw new AlgorithmNotAllowedError();
+  async keyFor(request: object, token: string): Promise<KeyObject> {
+    // Before any parsing: the length is all an oversized token costs.
+    if (token.length > this.config.maxTokenBytes) throw new TokenTooLargeError();
+    const { payload, kid } = decodeJwt(token);
+    // A foreign issuer fetches nothing and caches nothing: forged tokens cannot grow memory.
     if (payload.iss !== this.config.issuer) throw new IssuerMismatchError();
-    const kid = header.kid;
-    if (typeof kid !== 'string' || kid.length === 0) throw new KidNotFoundError();
-    try {
-      const key = await this.client.getSigningKey(kid);
-      return key.getPublicKey();
-    } catch (error) {
-      // jwks-rsa caches per kid and puts its rate limiter in front of every miss, expired entries
-      // included: forged kids could spend the budget just as a real key's entry expires. A key the
-      // last successful fetch served keeps working until a refresh can happen.
-      const known = isRefreshFailure(error) ? this.fetcher.lastKnownKey(kid) : undefined;
-      if (known !== undefined) return known;
-      throw this.translate(error);
-    }
+    const key = await this.keySet.getKey(kid);
+    this.sources.set(request, { jwksUri: this.config.jwksUri, kid });
+    return key;
   }
 
-  private translate(error: unknown): CognitoAuthError {
-    if (error instanceof JwksUnavailableError) {
-      this.logger.warn(`JWKS fetch from ${this.config.jwksUri} failed: ${describeCause(error)}`);
-      return error;
-    }
-    switch ((error as { name?: unknown } | null)?.name) {
-      case 'SigningKeyNotFoundError':
-        return new KidNotFoundError({ cause: error });
-      case 'JwksRateLimitError':
-        // The refetch budget is spent. If the last fetch failed, we have no keys at all: the client
-        // is not at fault. Otherwise the kid is simply unknown.
-        return this.fetcher.lastFetchFailed
-          ? new JwksUnavailableError({ cause: error })
-          : new KidNotFoundError({ cause: error });
-      default:
-        // jwks-rsa's own failures: a JWKS with no usable signing key, a key it cannot import.
-        this.logger.warn(`JWKS from ${this.config.jwksUri} unusable: ${describeCause(error)}`);
-        return new JwksUnavailableError({ cause: error });
-    }
+  /** Where the key for the token of `request` came from, once `keyFor` has found it. */
+  sourceOf(request: object): KeySource | undefined {
+    return this.sources.get(request);
   }
-}
-
-function isRefreshFailure(error: unknown): boolean {
-  return error instanceof JwksUnavailableError || (error as { name?: unknown } | null)?.name === 'JwksRateLimitError';
-}
-
-function describeCause(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof CognitoAuthError && current.cause !== undefined) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

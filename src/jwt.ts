@@ -1,41 +1,58 @@
-import { TokenMalformedError } from './errors';
+import { COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
+import {
+  AlgorithmNotAllowedError,
+  JwtClaimInvalidError,
+  KidNotFoundError,
+  TokenMalformedError,
+  UnsupportedHeaderError,
+} from './errors';
 
 /** Header and payload of a JWT, decoded but NOT verified: for routing checks before any key is fetched. */
 export interface DecodedJwt {
   readonly header: Readonly<Record<string, unknown>>;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** The header's `kid`: a non-empty string. */
+  readonly kid: string;
 }
-
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
-// An empty signature is a shape jsonwebtoken refuses itself; letting it through here means an
-// `alg: "none"` token is refused for its algorithm, the more useful reason.
-const SIGNATURE = /^[A-Za-z0-9_-]*$/;
 
 /**
- * Splits a compact JWS and parses its header and payload. Only the shape is checked here; the
- * signature is checked by jsonwebtoken (through passport-jwt) once the key is known.
- * @throws TokenMalformedError when there are not three base64url segments or header/payload are not JSON objects.
+ * Splits a compact JWS, checks that it is written in its one canonical spelling and parses its header
+ * and payload. The signature is checked by jsonwebtoken (through passport-jwt) once the key is known.
+ *
+ * Canonical: three non-empty base64url segments with no padding, no character outside the alphabet and
+ * no non-zero spare bits in the last character. Node's decoder is lenient about all three, so without
+ * this one token would have many spellings, and anything keyed on the token string (the verified-token
+ * cache, a deny-list) could be sidestepped by respelling it.
+ * @throws TokenMalformedError, AlgorithmNotAllowedError, UnsupportedHeaderError, KidNotFoundError
  */
 export function decodeJwt(token: string): DecodedJwt {
-  const segments = token.split('.');
-  // Node's base64url decoder skips characters outside the alphabet, so check the alphabet first:
-  // otherwise "a.b.c extra" would decode as if it were "a.b.cextra".
-  const [header, payload, signature] = segments;
-  if (
-    segments.length !== 3 ||
-    !SEGMENT.test(header!) ||
-    !SEGMENT.test(payload!) ||
-    !SIGNATURE.test(signature!)
-  ) {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
     throw new TokenMalformedError();
   }
-  return { header: jsonObject(header!), payload: jsonObject(payload!) };
+  if (!isCanonicalBase64Url(token, second + 1, token.length)) throw new TokenMalformedError();
+  const header = jsonObject(token, 0, first);
+  const payload = jsonObject(token, first + 1, second);
+
+  // The header is attacker-chosen: read only own properties, and never use jku, x5u, x5c or jwk to find
+  // a key (the pool's JWKS is the only source), so they are simply ignored.
+  if (header.alg !== COGNITO_JWT_ALGORITHM) throw new AlgorithmNotAllowedError();
+  if (Object.hasOwn(header, 'crit')) throw new UnsupportedHeaderError();
+  const kid = header.kid;
+  if (typeof kid !== 'string' || kid.length === 0) throw new KidNotFoundError();
+  return { header, payload, kid };
 }
 
-function jsonObject(segment: string): Record<string, unknown> {
+/**
+ * Decodes `token.slice(start, end)` as a JSON object, after checking that the segment is canonical
+ * base64url: decoding and re-encoding must give the same characters.
+ */
+function jsonObject(token: string, start: number, end: number): Record<string, unknown> {
+  if (!isCanonicalBase64Url(token, start, end)) throw new TokenMalformedError();
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(Buffer.from(token.slice(start, end), 'base64url').toString('utf8'));
   } catch (cause) {
     throw new TokenMalformedError({ cause });
   }
@@ -44,3 +61,49 @@ function jsonObject(segment: string): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+// 64 = not in the base64url alphabet. `=`, `+`, `/`, whitespace and everything non-ASCII are out.
+const ALPHABET = new Uint8Array(128).fill(64);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) {
+  ALPHABET[c.charCodeAt(0)] = i;
+}
+
+/**
+ * Whether `text.slice(start, end)` is base64url in its only spelling (RFC 4648 §3.5: "canonical"):
+ * alphabet only, no padding, a length that is not 1 more than a multiple of 4, and the bits of the last
+ * character that encode no byte are zero.
+ */
+export function isCanonicalBase64Url(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0 || length % 4 === 1) return false;
+  let last = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    last = code < 128 ? ALPHABET[code]! : 64;
+    if (last === 64) return false;
+  }
+  // 2 characters left over encode 1 byte (4 spare bits), 3 encode 2 bytes (2 spare bits).
+  const spare = length % 4 === 2 ? 0b1111 : length % 4 === 3 ? 0b11 : 0;
+  return (last & spare) === 0;
+}
+
+/**
+ * The claims Cognito defines, with the JSON type each must have when present. `exp` is required and
+ * every time claim must be a finite number: `1e999` parses to Infinity and would never expire.
+ * @throws JwtClaimInvalidError
+ */
+export function assertClaimTypes(payload: Readonly<Record<string, unknown>>): void {
+  for (const claim of TIME_CLAIMS) {
+    const value = payload[claim];
+    if (value === undefined ? claim === 'exp' : typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new JwtClaimInvalidError();
+    }
+  }
+  for (const claim of STRING_CLAIMS) {
+    const value = payload[claim];
+    if (value !== undefined && typeof value !== 'string') throw new JwtClaimInvalidError();
+  }
+}
+
+const TIME_CLAIMS = ['exp', 'nbf', 'iat', 'auth_time'] as const;
+const STRING_CLAIMS = ['iss', 'sub', 'token_use', 'client_id', 'scope', 'jti', 'username', 'origin_jti', 'event_id'] as const;

@@ -4,6 +4,7 @@ import { CognitoTestIssuer, type JwksFault } from '../src/testing';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { getWithToken } from './support/requests';
+import { sleep, waitFor } from './support/wait-for';
 
 describe('fetching the pool keys', () => {
   let issuer: CognitoTestIssuer;
@@ -48,9 +49,10 @@ describe('fetching the pool keys', () => {
   });
 
   it('refetches once when the pool rotates to a new kid, and keeps the old key', async () => {
-    const app = await start();
+    const app = await start({ requestsPerMinute: 600 });
     const oldToken = issuer.accessToken();
     expect((await getWithToken(app, '/me', oldToken)).status).toBe(200);
+    await sleep(150); // past the 100 ms cooldown of the first fetch
     issuer.rotateKeys();
     const newTokens = Array.from({ length: 5 }, () => issuer.accessToken());
     const statuses = await Promise.all(newTokens.map((t) => getWithToken(app, '/me', t).then((res) => res.status)));
@@ -60,15 +62,53 @@ describe('fetching the pool keys', () => {
     expect(issuer.jwksRequests).toBe(2);
   });
 
-  it('answers 401 for an unknown kid once the refetch budget is spent, without fetching', async () => {
+  it('answers 401 for an unknown kid within the cooldown after a fetch, without fetching', async () => {
     const app = await start({ requestsPerMinute: 2 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     const unknown = issuer.accessToken({ header: { kid: 'forged-kid' } });
-    expect((await getWithToken(app, '/me', unknown)).status).toBe(401); // spends the second fetch
-    const res = await getWithToken(app, '/me', unknown);
-    expect(res.status).toBe(401);
-    expect(res.body.message).toBe('Signing key not found');
+    for (let i = 0; i < 5; i++) {
+      const res = await getWithToken(app, '/me', unknown);
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Signing key not found');
+    }
+    expect(issuer.jwksRequests).toBe(1);
+  });
+
+  it('refetches the whole set once for an unknown kid after the cooldown, shared by concurrent requests', async () => {
+    const app = await start({ requestsPerMinute: 600 });
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    await sleep(150);
+    const forged = Array.from({ length: 20 }, (_, i) => issuer.accessToken({ header: { kid: `forged-${i}` } }));
+    const statuses = await Promise.all(forged.map((t) => getWithToken(app, '/me', t).then((res) => res.status)));
+    expect(statuses).toEqual(Array(20).fill(401));
     expect(issuer.jwksRequests).toBe(2);
+  });
+
+  it('accepts a rotated key within one cooldown while forged kids flood in', async () => {
+    const app = await start({ requestsPerMinute: 300 }); // a 200 ms cooldown
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    let flooding = true;
+    const flood = (async () => {
+      let sent = 0;
+      while (flooding && sent < 2_000) {
+        const forged = issuer.accessToken({ header: { kid: `forged-${sent++}` } });
+        expect((await getWithToken(app, '/me', forged)).status).toBe(401);
+      }
+      return sent;
+    })();
+    await sleep(100);
+    issuer.rotateKeys();
+    const started = Date.now();
+    const rotated = issuer.accessToken();
+    await waitFor(async () => (await getWithToken(app, '/me', rotated)).status === 200, 50);
+    const waited = Date.now() - started;
+    flooding = false;
+    const sent = await flood;
+    expect(sent).toBeGreaterThan(0);
+    // One cooldown, plus the time one fetch and a few requests take on a loaded machine.
+    expect(waited).toBeLessThan(200 + 500);
+    // At most one fetch per cooldown, however many forged kids arrived.
+    expect(issuer.jwksRequests).toBeLessThanOrEqual(2 + Math.ceil((Date.now() - started + 100) / 200));
   });
 
   describe.each<[string, JwksFault | 'down']>([
@@ -78,6 +118,9 @@ describe('fetching the pool keys', () => {
     ['resets the connection', 'reset'],
     ['sends headers and stalls past the deadline', 'hang'],
     ['serves no keys', 'empty-keys'],
+    ['answers after the deadline', 'slow'],
+    ['drips its answer past the deadline', 'drip'],
+    ['sends a body over 1 MiB', 'huge'],
   ])('when the JWKS endpoint %s', (_, fault) => {
     async function breakEndpoint() {
       if (fault === 'down') await issuer.suspend();
@@ -108,12 +151,14 @@ describe('fetching the pool keys', () => {
     });
   });
 
-  it('answers 503, not 401, when the refetch budget is spent on a failing endpoint', async () => {
+  it('starts no cooldown after a failed fetch: the next request after recovery succeeds', async () => {
     const app = await start({ requestsPerMinute: 1 });
     issuer.simulateJwksFault('status-500');
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
-    expect(issuer.jwksRequests).toBe(1);
+    issuer.clearJwksFault();
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(3);
   });
 
   // The jest timeout is the assertion: with the 5 s default instead of jwks.timeoutMs, it fails.
@@ -123,17 +168,17 @@ describe('fetching the pool keys', () => {
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
   }, 2_500);
 
-  it('refetches a key once jwks.cacheMaxAgeMs has passed', async () => {
+  it('refreshes the set in the background once jwks.cacheMaxAgeMs has passed', async () => {
     const app = await start({ cacheMaxAgeMs: 200 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     expect(issuer.jwksRequests).toBe(1);
     await sleep(300);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
-    expect(issuer.jwksRequests).toBe(2);
+    await waitFor(() => issuer.jwksRequests === 2);
   });
 
-  it('keeps a known key working when forged kids have spent the budget as its entry expires', async () => {
+  it('keeps a known key working when forged kids flood in as the set expires', async () => {
     const app = await start({ cacheMaxAgeMs: 200, requestsPerMinute: 2 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     const forged = issuer.accessToken({ header: { kid: 'forged-kid' } });
@@ -141,15 +186,36 @@ describe('fetching the pool keys', () => {
     expect((await getWithToken(app, '/me', forged)).status).toBe(401);
     await sleep(300);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
-    expect(issuer.jwksRequests).toBe(2);
+    await waitFor(() => issuer.jwksRequests === 2);
   });
 
-  it('keeps a known key working past its cache age while the endpoint fails', async () => {
-    const app = await start({ cacheMaxAgeMs: 200 });
+  it('keeps a known key working past its cache age while the endpoint fails (stale-if-error)', async () => {
+    const app = await start({ cacheMaxAgeMs: 200, requestsPerMinute: 600 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     issuer.simulateJwksFault('status-500');
     await sleep(300);
+    for (let i = 0; i < 5; i++) {
+      expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+      await sleep(50);
+    }
+    expect(issuer.jwksRequests).toBeGreaterThanOrEqual(2);
+    issuer.clearJwksFault();
+    const kid = issuer.rotateKeys({ dropPrevious: true });
+    // Refreshed keys replace the stale set once the endpoint is back.
+    await waitFor(async () => (await getWithToken(app, '/me', issuer.accessToken())).status === 200);
+    expect(issuer.currentKid).toBe(kid);
+  });
+
+  it('spaces background refreshes of a stale set out while the endpoint fails', async () => {
+    const app = await start({ cacheMaxAgeMs: 100, requestsPerMinute: 60 }); // a 1 s cooldown
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    issuer.simulateJwksFault('status-500');
+    await sleep(150);
+    for (let i = 0; i < 20; i++) {
+      expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    }
+    await waitFor(() => issuer.jwksRequests === 2);
+    await sleep(100);
     expect(issuer.jwksRequests).toBe(2);
   });
 
@@ -159,6 +225,9 @@ describe('fetching the pool keys', () => {
     expect((await getWithToken(app, '/me', oldToken)).status).toBe(200);
     issuer.rotateKeys({ dropPrevious: true });
     await sleep(300);
+    await getWithToken(app, '/me', oldToken); // stale: answered, and starts the refresh
+    await waitFor(() => issuer.jwksRequests === 2);
+    await waitFor(async () => (await getWithToken(app, '/me', oldToken)).status === 401, 10);
     const res = await getWithToken(app, '/me', oldToken);
     expect(res.status).toBe(401);
     expect(res.body.message).toBe('Signing key not found');
@@ -181,10 +250,6 @@ describe('fetching the pool keys', () => {
     }
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function startRedirect(location: string): Promise<{ url: string; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');

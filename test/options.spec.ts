@@ -28,7 +28,9 @@ describe('module options', () => {
       );
       expect(config.tokenUse).toEqual(['access']);
       expect(config.clockToleranceSeconds).toBe(0);
-      expect(config.jwks).toEqual({ cacheMaxAgeMs: 600_000, requestsPerMinute: 10, timeoutMs: 5_000 });
+      expect(config.jwks).toEqual({ cacheMaxAgeMs: 600_000, requestsPerMinute: 10, timeoutMs: 5_000, cooldownMs: 6_000 });
+      expect(config.maxTokenBytes).toBe(16_384);
+      expect(config.cache).toEqual({ maxEntries: 10_000 });
     });
 
     it('derives the region of a GovCloud pool', async () => {
@@ -44,6 +46,11 @@ describe('module options', () => {
     it('takes an explicit JWKS URI as given', async () => {
       const config = await startWith({ ...valid, jwksUri: 'http://127.0.0.1:4566/keys.json' });
       expect(config.jwksUri).toBe('http://127.0.0.1:4566/keys.json');
+    });
+
+    it('turns the verified-token cache off with cache: false', async () => {
+      expect((await startWith({ ...valid, cache: false })).cache).toBeNull();
+      expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({ maxEntries: 5 });
     });
 
     it('normalises tokenUse and clientId', async () => {
@@ -82,6 +89,11 @@ describe('module options', () => {
       ['a zero cache age (lru-cache reads it as forever)', { ...valid, jwks: { cacheMaxAgeMs: 0 } }, 'jwks.cacheMaxAgeMs'],
       ['a fractional cache age', { ...valid, jwks: { cacheMaxAgeMs: 1000.5 } }, 'jwks.cacheMaxAgeMs'],
       ['a fractional rate', { ...valid, jwks: { requestsPerMinute: 1.5 } }, 'jwks.requestsPerMinute'],
+      ['a token size limit too small for any JWT', { ...valid, maxTokenBytes: 100 }, 'maxTokenBytes'],
+      ['a fractional token size limit', { ...valid, maxTokenBytes: 1e4 + 0.5 }, 'maxTokenBytes'],
+      ['cache true (only false or an object)', { ...valid, cache: true }, 'cache'],
+      ['a zero cache size', { ...valid, cache: { maxEntries: 0 } }, 'cache.maxEntries'],
+      ['a misspelt cache option', { ...valid, cache: { max: 5 } }, 'cache.max'],
       ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
       ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
     ])('%s', async (_, options, option) => {

@@ -44,7 +44,25 @@ export type JwksFault =
   /** headers are sent, then nothing more: only a deadline ends the request */
   | 'hang'
   /** 200 with `{"keys":[]}` */
-  | 'empty-keys';
+  | 'empty-keys'
+  /** headers after 10 s: only a deadline ends the request */
+  | 'slow'
+  /** 200 and a valid JWKS, one byte every 50 ms: a deadline that only counts idle time never fires */
+  | 'drip'
+  /** 200 with a 2 MiB JSON body */
+  | 'huge';
+
+/** The key `rotateKeys()` makes. */
+export interface TestKeyOptions {
+  /** Drop the keys served so far from the JWKS. */
+  dropPrevious?: boolean;
+  /** `'ec'` makes a P-256 key (tokens are still signed as the header's `alg` says). @default 'rsa' */
+  type?: 'rsa' | 'ec';
+  /** RSA modulus length in bits. @default 2048 */
+  modulusLength?: number;
+  /** Fields to add to or override in the served JWK (`use`, `alg`, `kty`…); `undefined` removes one. */
+  jwk?: Record<string, unknown>;
+}
 
 interface SigningKey {
   readonly kid: string;
@@ -163,8 +181,8 @@ export class CognitoTestIssuer {
    * key stays in the JWKS unless `dropPrevious` is set.
    * @returns the new `kid`.
    */
-  rotateKeys(options: { dropPrevious?: boolean } = {}): string {
-    const key = createSigningKey();
+  rotateKeys(options: TestKeyOptions = {}): string {
+    const key = createSigningKey(options);
     this.keys = options.dropPrevious ? [key] : [...this.keys, key];
     return key.kid;
   }
@@ -242,6 +260,30 @@ export class CognitoTestIssuer {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.flushHeaders();
         return;
+      case 'slow': {
+        const timer = setTimeout(() => response.writeHead(200).end(JSON.stringify(this.jwks())), 10_000);
+        response.on('close', () => clearTimeout(timer));
+        return;
+      }
+      case 'drip': {
+        const body = Buffer.from(JSON.stringify(this.jwks()));
+        response.writeHead(200, { 'content-type': 'application/json' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          response.write(body.subarray(sent, ++sent));
+          if (sent === body.length) {
+            clearInterval(timer);
+            response.end();
+          }
+        }, 50);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'huge': {
+        const filler = 'x'.repeat(2 * 1024 * 1024);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(`{"keys":[],"filler":"${filler}"}`);
+        return;
+      }
       default:
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.jwks()));
     }
@@ -267,11 +309,16 @@ export class CognitoTestIssuer {
   }
 }
 
-function createSigningKey(): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function createSigningKey(options: TestKeyOptions = {}): SigningKey {
   const kid = randomUUID();
+  if (options.type === 'ec') {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid, ...options.jwk };
+    return { kid, privateKey, jwk: withoutUndefined(jwk) };
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 });
   const { n, e } = publicKey.export({ format: 'jwk' });
-  return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
+  return { kid, privateKey, jwk: withoutUndefined({ kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e, ...options.jwk }) };
 }
 
 function signature(alg: string, input: string, privateKey: KeyObject): Buffer {
