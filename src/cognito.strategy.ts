@@ -14,6 +14,7 @@ import {
   CognitoAuthError,
   InvalidSignatureError,
   IssuerMismatchError,
+  JwtClaimInvalidError,
   JwtExpiredError,
   JwtNotYetValidError,
   TokenMalformedError,
@@ -120,6 +121,7 @@ export function toCognitoAuthError(failure: unknown): CognitoAuthError {
     case 'JsonWebTokenError':
       if (message === 'invalid signature') return new InvalidSignatureError(cause);
       if (message === 'invalid algorithm') return new AlgorithmNotAllowedError(cause);
+      if (message === 'invalid exp value' || message === 'invalid nbf value') return new JwtClaimInvalidError(cause);
       if (typeof message === 'string' && message.startsWith('jwt issuer invalid')) {
         return new IssuerMismatchError(cause);
       }

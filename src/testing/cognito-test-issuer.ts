@@ -177,6 +177,16 @@ export class CognitoTestIssuer {
   }
 
   /**
+   * Signs header and payload given as JSON text, byte for byte, with the current key and the header's
+   * `alg` (as `sign()` does): for payloads `JSON.stringify` cannot write, such as `1e999` or duplicate keys.
+   */
+  signJson(headerJson: string, payloadJson: string): string {
+    const alg = String((JSON.parse(headerJson) as { alg?: unknown }).alg);
+    const input = `${Buffer.from(headerJson).toString('base64url')}.${Buffer.from(payloadJson).toString('base64url')}`;
+    return `${input}.${signature(alg, input, this.currentKey().privateKey).toString('base64url')}`;
+  }
+
+  /**
    * Makes a new signing key, as Cognito does when it rotates: new tokens carry its `kid`. The old
    * key stays in the JWKS unless `dropPrevious` is set.
    * @returns the new `kid`.
