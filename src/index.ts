@@ -1,4 +1,8 @@
-export type { CognitoAuthModuleOptions, CognitoJwksOptions } from './cognito-auth-options.interface';
+export type {
+  CognitoAuthModuleOptions,
+  CognitoJwksOptions,
+  CognitoTokenCacheOptions,
+} from './cognito-auth-options.interface';
 export type { CognitoAuthConfig } from './cognito-auth.config';
 export { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 export { CognitoAuthModule } from './cognito-auth.module';

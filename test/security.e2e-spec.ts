@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
@@ -431,3 +432,51 @@ function respell(token: string, segment: 0 | 1, fields: Record<string, unknown>)
   parts[segment] = b64({ ...decode(token, segment), ...fields });
   return parts.join('.');
 }
+
+describe('what is logged (SECURITY.md)', () => {
+  const lines: { level: string; message: string }[] = [];
+  const capture = (level: string) => (message: unknown) => void lines.push({ level, message: String(message) });
+  const logger = { log: capture('log'), error: capture('error'), warn: capture('warn'), debug: capture('debug'), verbose: capture('verbose') };
+  let issuer: CognitoTestIssuer;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    issuer = await CognitoTestIssuer.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks: { requestsPerMinute: 6000 } }))],
+      controllers: [GuardedController],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await issuer.stop();
+  });
+
+  it('[L1] logs each refusal at debug with its code, never the token', async () => {
+    const token = issuer.accessToken({ expiresIn: -10 });
+    expect((await getWithToken(app, '/me', token)).status).toBe(401);
+    const debug = lines.filter((line) => line.level === 'debug').map((line) => line.message);
+    expect(debug).toContainEqual(expect.stringContaining('ERR_JWT_EXPIRED'));
+    const [, payload, signature] = token.split('.') as [string, string, string];
+    for (const line of lines) {
+      expect(line.message).not.toContain(payload);
+      expect(line.message).not.toContain(signature);
+    }
+  });
+
+  it('[L2] warns once per JWKS outage, and says when it ends', async () => {
+    lines.length = 0;
+    issuer.rotateKeys(); // a kid the app has not seen: each request must fetch
+    issuer.simulateJwksFault('status-500');
+    for (let i = 0; i < 3; i++) expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
+    issuer.clearJwksFault();
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('HTTP 500');
+    expect(lines.filter((line) => line.level === 'log' && line.message.includes('succeeded again'))).toHaveLength(1);
+  });
+});

@@ -1,2 +1,2 @@
 export { CognitoTestIssuer } from './cognito-test-issuer';
-export type { CognitoTestIssuerOptions, JwksFault, TestTokenOptions } from './cognito-test-issuer';
+export type { CognitoTestIssuerOptions, JwksFault, TestKeyOptions, TestTokenOptions } from './cognito-test-issuer';
