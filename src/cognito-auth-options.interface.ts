@@ -16,21 +16,28 @@ export interface CognitoJwksOptions {
    */
   requestsPerMinute?: number;
   /**
+   * Fetch every pool's keys while the application starts (`onApplicationBootstrap`), so the first
+   * requests do not wait for them. A failure is logged and does not fail the start; the keys are then
+   * fetched on the first request.
+   * @default true
+   */
+  prefetch?: boolean;
+  /**
    * Deadline for one whole JWKS fetch, connect to last byte, in milliseconds.
    * @default 5000
    */
   timeoutMs?: number;
 }
 
-/**
- * Options of `CognitoAuthModule.forRoot()`, or what the `useFactory` of `forRootAsync()` returns.
- * Validated once when the application starts: a bad value fails the start with a `CognitoConfigError`
- * that names the option.
- */
-export interface CognitoAuthModuleOptions {
+/** Which issuer spellings of a pool are accepted when `issuer` is not given. */
+export type CognitoIssuerFormat = 'original' | 'updated' | 'both';
+
+/** One user pool whose tokens are accepted. */
+export interface CognitoUserPoolOptions {
   /**
    * The user pool, `<region>_<id>` (e.g. `eu-west-1_AbC123xyz`); the region is read from it. An
-   * emulator's id without a region (cognito-local's `local_…`) is accepted when `issuer` is set.
+   * emulator's id without a region (cognito-local's `local_…`, LocalStack's) is accepted when `issuer`
+   * is set.
    */
   userPoolId: string;
   /**
@@ -44,21 +51,34 @@ export interface CognitoAuthModuleOptions {
    */
   tokenUse?: CognitoTokenUse | readonly CognitoTokenUse[];
   /**
-   * The expected `iss`, matched exactly.
-   * @default `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`
+   * The expected `iss`, matched exactly; the only one accepted for this pool.
+   * @default both of the pool's issuers (see `issuerFormat`)
    */
   issuer?: string;
   /**
+   * Which of the pool's two issuers are accepted when `issuer` is not set. A pool whose issuer
+   * configuration is `ORIGINAL` issues `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`;
+   * one set to `UPDATED` (recommended by AWS, required for multi-Region replication) issues
+   * `https://issuer-cognito-idp.<region>.amazonaws.com/<userPoolId>`, region being the pool's primary
+   * one. Each is checked against the JWKS served under it.
+   * @default 'both'
+   */
+  issuerFormat?: CognitoIssuerFormat;
+  /**
    * Where the pool's public keys are fetched from.
-   * @default `<issuer>/.well-known/jwks.json`
+   * @default `<issuer>/.well-known/jwks.json`, for each accepted issuer
    */
   jwksUri?: string;
+}
+
+/** What applies to every pool. */
+export interface CognitoAuthCommonOptions {
   /**
    * Leeway for `exp` and `nbf`, in seconds, for clocks that drift.
    * @default 0
    */
   clockToleranceSeconds?: number;
-  /** JWKS caching, rate limit and deadline. */
+  /** JWKS prefetch, caching, cooldown and deadline. */
   jwks?: CognitoJwksOptions;
   /**
    * Longest token accepted, in bytes (characters: a valid JWT is ASCII). Longer ones are refused with
@@ -73,6 +93,28 @@ export interface CognitoAuthModuleOptions {
    * @default { maxEntries: 10000 }
    */
   cache?: false | CognitoTokenCacheOptions;
+}
+
+/**
+ * Options of `CognitoAuthModule.forRoot()`, or what the `useFactory` of `forRootAsync()` returns: one
+ * pool's options at the top level, or several pools in `userPools`. Validated once when the
+ * application starts: a bad value fails the start with a `CognitoConfigError` that names the option.
+ */
+export type CognitoAuthModuleOptions = CognitoSinglePoolOptions | CognitoMultiPoolOptions;
+
+/** One user pool, its options at the top level. */
+export interface CognitoSinglePoolOptions extends CognitoUserPoolOptions, CognitoAuthCommonOptions {
+  userPools?: undefined;
+}
+
+/**
+ * Several user pools: the token's `iss` selects its pool, and a token of an issuer no pool has is
+ * refused without a fetch. Keys are cached per JWKS URI.
+ */
+export interface CognitoMultiPoolOptions extends CognitoAuthCommonOptions {
+  userPools: readonly CognitoUserPoolOptions[];
+  userPoolId?: undefined;
+  clientId?: undefined;
 }
 
 /** Bounds of the verified-token cache. */

@@ -2,26 +2,34 @@ import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface'
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
 
-/** The module options once validated and with every default filled in. */
-export interface CognitoAuthConfig {
+/** One pool once validated. */
+export interface CognitoPoolConfig {
   readonly userPoolId: string;
   /** `null`: any client of the pool (the user passed `clientId: null`). */
   readonly clientIds: ReadonlySet<string> | null;
   readonly tokenUse: readonly CognitoTokenUse[];
-  readonly issuer: string;
-  readonly jwksUri: string;
+  /** The issuers accepted for this pool, each with the JWKS URI its keys come from. */
+  readonly issuers: readonly { readonly issuer: string; readonly jwksUri: string }[];
+}
+
+/** The module options once validated and with every default filled in. */
+export interface CognitoAuthConfig {
+  readonly pools: readonly CognitoPoolConfig[];
+  /** Every accepted `iss`, to its pool and JWKS URI (a Map: an `iss` of `__proto__` is just unknown). */
+  readonly issuers: ReadonlyMap<string, { readonly pool: CognitoPoolConfig; readonly jwksUri: string }>;
   readonly clockToleranceSeconds: number;
   readonly jwks: {
     readonly cacheMaxAgeMs: number;
     readonly requestsPerMinute: number;
     readonly timeoutMs: number;
+    readonly prefetch: boolean;
     /** `60 / requestsPerMinute` seconds. */
     readonly cooldownMs: number;
   };
   readonly maxTokenBytes: number;
   /** `null`: the verified-token cache is off. */
   readonly cache: { readonly maxEntries: number } | null;
-  /** The `realm` of `WWW-Authenticate` challenges. */
+  /** The `realm` of `WWW-Authenticate` challenges: the pool id, or the pool ids separated by spaces. */
   readonly realm: string;
   /**
    * Passport keeps strategies in one process-wide registry by name; each module instance registers
@@ -34,19 +42,13 @@ export interface CognitoAuthConfig {
 const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
-const OPTION_KEYS = new Set([
-  'userPoolId',
-  'clientId',
-  'tokenUse',
-  'issuer',
-  'jwksUri',
-  'clockToleranceSeconds',
-  'jwks',
-  'maxTokenBytes',
-  'cache',
-]);
+const ISSUER_FORMATS = ['original', 'updated', 'both'];
+const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
+const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache'];
+const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
+const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
+const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch']);
 const CACHE_OPTION_KEYS = new Set(['maxEntries']);
-const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs']);
 
 let instances = 0;
 
@@ -58,53 +60,125 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   if (!isPlainObject(options)) {
     throw new CognitoConfigError('options', `must be an object, got ${describe(options)}`);
   }
-  rejectUnknownKeys(options, OPTION_KEYS, '');
+  const multi = options.userPools !== undefined;
+  rejectUnknownKeys(options, multi ? MULTI_POOL_KEYS : SINGLE_POOL_KEYS, '');
+  const pools = multi ? poolList(options.userPools) : [pool(options, '')];
 
-  const userPoolId = options.userPoolId;
-  if (typeof userPoolId !== 'string' || !USER_POOL_ID.test(userPoolId)) {
-    throw new CognitoConfigError(
-      'userPoolId',
-      `must be "<region>_<id>" such as "us-east-1_AbC123xyz", got ${describe(userPoolId)}`,
-    );
-  }
-  const region = userPoolId.slice(0, userPoolId.lastIndexOf('_'));
+  const issuers = new Map<string, { pool: CognitoPoolConfig; jwksUri: string }>();
+  pools.forEach((config, index) => {
+    for (const { issuer, jwksUri } of config.issuers) {
+      const other = issuers.get(issuer);
+      if (other !== undefined) {
+        throw new CognitoConfigError(
+          multi ? `userPools[${index}].issuer` : 'issuer',
+          `"${issuer}" is also an issuer of pool ${other.pool.userPoolId}: each issuer belongs to one pool`,
+        );
+      }
+      issuers.set(issuer, { pool: config, jwksUri });
+    }
+  });
 
-  const issuer =
-    options.issuer === undefined
-      ? defaultIssuer(userPoolId, region)
-      : httpUrl('issuer', options.issuer);
-  const jwksUri =
-    options.jwksUri === undefined
-      ? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`
-      : httpUrl('jwksUri', options.jwksUri);
   const jwks = options.jwks ?? {};
   if (!isPlainObject(jwks)) {
     throw new CognitoConfigError('jwks', `must be an object, got ${describe(jwks)}`);
   }
   rejectUnknownKeys(jwks, JWKS_OPTION_KEYS, 'jwks.');
   const requestsPerMinute = integer('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1);
+  if (jwks.prefetch !== undefined && typeof jwks.prefetch !== 'boolean') {
+    throw new CognitoConfigError('jwks.prefetch', `must be true or false, got ${describe(jwks.prefetch)}`);
+  }
 
   return {
-    userPoolId,
-    clientIds: clientIds(options),
-    tokenUse: tokenUses(options.tokenUse),
-    issuer,
-    jwksUri,
+    pools,
+    issuers,
     clockToleranceSeconds: number('clockToleranceSeconds', options.clockToleranceSeconds, 0, 0),
     jwks: {
-      // Integers within a timer's range: lru-cache rejects a fractional ttl and takes 0 as
-      // "forever", and AbortSignal.timeout() throws past 2^32 - 1.
+      // Integers within a timer's range: AbortSignal.timeout() throws past 2^32 - 1.
       cacheMaxAgeMs: integer('jwks.cacheMaxAgeMs', jwks.cacheMaxAgeMs, 600_000, 1),
       requestsPerMinute,
       timeoutMs: integer('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
+      prefetch: jwks.prefetch ?? true,
       cooldownMs: Math.ceil(60_000 / requestsPerMinute),
     },
     // Below a few hundred bytes no JWT fits; the upper bound only keeps the number sane.
     maxTokenBytes: integer('maxTokenBytes', options.maxTokenBytes, 16_384, 256),
     cache: tokenCache(options.cache),
-    realm: userPoolId,
+    realm: pools.map((config) => config.userPoolId).join(' '),
     strategyName: `cognito#${++instances}`,
   };
+}
+
+function poolList(value: unknown): CognitoPoolConfig[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new CognitoConfigError('userPools', `must be a non-empty array of pools, got ${describe(value)}`);
+  }
+  return value.map((entry: unknown, index) => {
+    const prefix = `userPools[${index}].`;
+    if (!isPlainObject(entry)) {
+      throw new CognitoConfigError(`userPools[${index}]`, `must be an object, got ${describe(entry)}`);
+    }
+    rejectUnknownKeys(entry, new Set(POOL_OPTION_KEYS), prefix);
+    return pool(entry, prefix);
+  });
+}
+
+function pool(options: Record<string, unknown>, prefix: string): CognitoPoolConfig {
+  const userPoolId = options.userPoolId;
+  if (typeof userPoolId !== 'string' || !USER_POOL_ID.test(userPoolId)) {
+    throw new CognitoConfigError(
+      `${prefix}userPoolId`,
+      `must be "<region>_<id>" such as "us-east-1_AbC123xyz", got ${describe(userPoolId)}`,
+    );
+  }
+  return {
+    userPoolId,
+    clientIds: clientIds(options, prefix),
+    tokenUse: tokenUses(options.tokenUse, prefix),
+    issuers: poolIssuers(options, userPoolId, prefix),
+  };
+}
+
+/**
+ * The issuers of a pool. Cognito API reference, IssuerConfigurationType: a pool's issuer is
+ * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` (ORIGINAL) or
+ * `https://issuer-cognito-idp.<region>.amazonaws.com/<userPoolId>` (UPDATED, region being the pool's
+ * primary region), and each serves its JWKS under itself.
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html
+ */
+function poolIssuers(
+  options: Record<string, unknown>,
+  userPoolId: string,
+  prefix: string,
+): { issuer: string; jwksUri: string }[] {
+  const explicitJwksUri = options.jwksUri === undefined ? undefined : httpUrl(`${prefix}jwksUri`, options.jwksUri);
+  const withJwks = (issuer: string) => ({
+    issuer,
+    jwksUri: explicitJwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
+  });
+  if (options.issuer !== undefined) {
+    if (options.issuerFormat !== undefined) {
+      throw new CognitoConfigError(`${prefix}issuerFormat`, 'cannot be combined with issuer, which is accepted exactly');
+    }
+    return [withJwks(httpUrl(`${prefix}issuer`, options.issuer))];
+  }
+  const format = options.issuerFormat ?? 'both';
+  if (typeof format !== 'string' || !ISSUER_FORMATS.includes(format)) {
+    throw new CognitoConfigError(
+      `${prefix}issuerFormat`,
+      `must be "original", "updated" or "both", got ${describe(format)}`,
+    );
+  }
+  const region = userPoolId.slice(0, userPoolId.lastIndexOf('_'));
+  if (!AWS_REGION.test(region)) {
+    throw new CognitoConfigError(
+      `${prefix}issuer`,
+      `is required: userPoolId "${userPoolId}" names no AWS region to derive it from (emulators need issuer)`,
+    );
+  }
+  const issuers: string[] = [];
+  if (format !== 'updated') issuers.push(`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`);
+  if (format !== 'original') issuers.push(`https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`);
+  return issuers.map(withJwks);
 }
 
 function tokenCache(value: unknown): { maxEntries: number } | null {
@@ -117,21 +191,11 @@ function tokenCache(value: unknown): { maxEntries: number } | null {
   return { maxEntries: integer('cache.maxEntries', cache.maxEntries, 10_000, 1) };
 }
 
-function defaultIssuer(userPoolId: string, region: string): string {
-  if (!AWS_REGION.test(region)) {
-    throw new CognitoConfigError(
-      'issuer',
-      `is required: userPoolId "${userPoolId}" names no AWS region to derive it from (emulators need issuer)`,
-    );
-  }
-  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
-}
-
-function clientIds(options: CognitoAuthModuleOptions): ReadonlySet<string> | null {
+function clientIds(options: Record<string, unknown>, prefix: string): ReadonlySet<string> | null {
   // `clientId` is required but nullable: forgetting it must not silently mean "any client".
   if (!('clientId' in options) || options.clientId === undefined) {
     throw new CognitoConfigError(
-      'clientId',
+      `${prefix}clientId`,
       'is required: the app client id(s) whose tokens to accept, or null to accept any client of the pool',
     );
   }
@@ -140,19 +204,19 @@ function clientIds(options: CognitoAuthModuleOptions): ReadonlySet<string> | nul
   const ids = Array.isArray(value) ? value : [value];
   if (ids.length === 0 || !ids.every((id) => typeof id === 'string' && id.length > 0)) {
     throw new CognitoConfigError(
-      'clientId',
+      `${prefix}clientId`,
       `must be a non-empty string, a non-empty array of them, or null; got ${describe(value)}`,
     );
   }
   return new Set(ids as string[]);
 }
 
-function tokenUses(value: unknown): readonly CognitoTokenUse[] {
+function tokenUses(value: unknown, prefix: string): readonly CognitoTokenUse[] {
   if (value === undefined) return ['access'];
   const uses = Array.isArray(value) ? value : [value];
   if (uses.length === 0 || !uses.every((use) => TOKEN_USES.includes(use as CognitoTokenUse))) {
     throw new CognitoConfigError(
-      'tokenUse',
+      `${prefix}tokenUse`,
       `must be "access", "id" or an array of them, got ${describe(value)}`,
     );
   }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { resolveCognitoAuthOptions } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { COGNITO_AUTH_MODULE_OPTIONS, CognitoAuthConfigurableModule } from './cognito-auth.module-definition';
+import { CognitoAuthHealth } from './cognito-auth.health';
 import { CognitoGuard } from './cognito.guard';
 import { CognitoStrategy } from './cognito.strategy';
 import { JwksKeyProvider } from './jwks-key-provider';
@@ -25,7 +26,8 @@ import { JwksKeyProvider } from './jwks-key-provider';
     JwksKeyProvider,
     CognitoStrategy,
     CognitoGuard,
+    CognitoAuthHealth,
   ],
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard],
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

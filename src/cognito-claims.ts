@@ -1,4 +1,4 @@
-import type { CognitoAuthConfig } from './cognito-auth.config';
+import type { CognitoPoolConfig } from './cognito-auth.config';
 import type { CognitoJwtPayload, CognitoTokenUse } from './cognito-jwt-payload.interface';
 import {
   ClientMismatchError,
@@ -16,27 +16,28 @@ import { assertClaimTypes } from './jwt';
  */
 
 /**
- * Checks a payload whose signature has verified: it is a Cognito access or id token of one of the
- * configured app clients.
+ * Checks a payload whose signature has verified (with the key of `pool`, whose issuer it names): it is
+ * a Cognito access or id token of one of the pool's app clients.
  * @throws TokenMalformedError, TokenUseMismatchError, ClientMismatchError
  */
 export function assertCognitoClaims(
   payload: Record<string, unknown>,
-  config: CognitoAuthConfig,
+  pool: CognitoPoolConfig,
+  clockToleranceSeconds: number,
 ): CognitoJwtPayload {
   // jsonwebtoken accepts a token without `exp` and one whose `exp` is Infinity (`1e999` in JSON); a
   // Cognito token always has a finite one. Cognito always sets `iat` too.
   assertClaimTypes(payload);
   if (payload.iat === undefined) throw new JwtClaimInvalidError();
   // jsonwebtoken checks exp and nbf but not iat: a token issued in the future is not valid yet.
-  if ((payload.iat as number) > Date.now() / 1000 + config.clockToleranceSeconds) throw new JwtNotYetValidError();
+  if ((payload.iat as number) > Date.now() / 1000 + clockToleranceSeconds) throw new JwtNotYetValidError();
   const tokenUse = payload.token_use;
   if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenUseMismatchError();
   // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`, a string
   // (Cognito never issues a list, and a list would make "which client" ambiguous).
   if (tokenUse === 'id' && typeof payload.aud !== 'string') throw new JwtClaimInvalidError();
   const client = tokenUse === 'access' ? payload.client_id : payload.aud;
-  if (config.clientIds !== null && (typeof client !== 'string' || !config.clientIds.has(client))) {
+  if (pool.clientIds !== null && (typeof client !== 'string' || !pool.clientIds.has(client))) {
     throw new ClientMismatchError();
   }
   return payload as CognitoJwtPayload;

@@ -20,12 +20,14 @@ import {
   CognitoAuthError,
   InsufficientScopeError,
   InvalidTokenError,
+  IssuerMismatchError,
   JwksUnavailableError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { Public } from './public.decorator';
 import { SCOPES_METADATA } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
+import { USER_POOL_METADATA } from './user-pool.decorator';
 
 /**
  * Authenticates a request with the module's passport-jwt strategy, then applies the route's
@@ -79,12 +81,16 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
-   * Route rules on a verified token: its kind, then groups, then scopes.
-   * @throws TokenUseMismatchError, GroupsNotAllowedError, InsufficientScopeError
+   * Route rules on a verified token: its pool, its kind (the route's, or its pool's default), then
+   * groups, then scopes.
+   * @throws IssuerMismatchError, TokenUseMismatchError, GroupsNotAllowedError, InsufficientScopeError
    */
   protected authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
     const targets = [context.getHandler(), context.getClass()];
-    const tokenUse = this.reflector.getAllAndOverride(TOKEN_USE_METADATA, targets) ?? this.config.tokenUse;
+    const pool = this.config.issuers.get(payload.iss)!.pool;
+    const pools = this.reflector.getAllAndOverride(USER_POOL_METADATA, targets);
+    if (pools && !pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
+    const tokenUse = this.reflector.getAllAndOverride(TOKEN_USE_METADATA, targets) ?? pool.tokenUse;
     assertTokenUse(payload, tokenUse);
     const groups = this.reflector.getAllAndOverride(GROUPS_METADATA, targets);
     if (groups) assertAnyGroup(payload, groups);

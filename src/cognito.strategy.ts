@@ -47,7 +47,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
           (error: unknown) => done(error),
         );
       },
-      issuer: config.issuer,
+      issuer: [...config.issuers.keys()],
       algorithms: [COGNITO_JWT_ALGORITHM],
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
       passReqToCallback: true,
@@ -71,7 +71,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
       const token = bearerTokenFromRequest(request);
       const payload = token === null ? undefined : this.verifiedTokens.get(token);
       if (payload !== undefined) {
-        this.keys.keySet.refreshIfStale();
+        this.keys.refreshIfStale();
         return this.success(payload);
       }
     }
@@ -79,7 +79,9 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
   }
 
   validate(request: Request, payload: Record<string, unknown>): CognitoJwtPayload {
-    const verified = deepFreeze(assertCognitoClaims(payload, this.config));
+    // jsonwebtoken has matched `iss` against the configured issuers: it selects the pool.
+    const { pool } = this.config.issuers.get(payload.iss as string)!;
+    const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config.clockToleranceSeconds));
     const source = this.keys.sourceOf(request);
     const token = bearerTokenFromRequest(request);
     if (this.verifiedTokens !== null && source !== undefined && token !== null) {

@@ -1,10 +1,17 @@
 export type {
+  CognitoAuthCommonOptions,
   CognitoAuthModuleOptions,
+  CognitoIssuerFormat,
   CognitoJwksOptions,
+  CognitoMultiPoolOptions,
+  CognitoSinglePoolOptions,
   CognitoTokenCacheOptions,
+  CognitoUserPoolOptions,
 } from './cognito-auth-options.interface';
-export type { CognitoAuthConfig } from './cognito-auth.config';
+export type { CognitoAuthConfig, CognitoPoolConfig } from './cognito-auth.config';
 export { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+export { CognitoAuthHealth } from './cognito-auth.health';
+export type { CognitoAuthHealthReport, CognitoKeySetHealth } from './cognito-auth.health';
 export { CognitoAuthModule } from './cognito-auth.module';
 export type { CognitoAuthModuleExtras } from './cognito-auth.module-definition';
 export type {
@@ -21,3 +28,4 @@ export { Groups, GROUPS_METADATA } from './groups.decorator';
 export { Public } from './public.decorator';
 export { Scopes, SCOPES_METADATA } from './scopes.decorator';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
+export { UserPool, USER_POOL_METADATA } from './user-pool.decorator';

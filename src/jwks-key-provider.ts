@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
@@ -23,20 +23,36 @@ const MAX_CACHED_TOKEN_LENGTH = 8192;
  * because a key the pool removes must take the tokens it signed out of it.
  */
 @Injectable()
-export class JwksKeyProvider {
-  readonly keySet: JwksKeySet;
+export class JwksKeyProvider implements OnApplicationBootstrap {
+  /** One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. */
+  readonly keySets: ReadonlyMap<string, JwksKeySet>;
   readonly verifiedTokens: VerifiedTokenCache | null;
   private readonly sources = new WeakMap<object, KeySource>();
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
-    this.keySet = new JwksKeySet({
-      jwksUri: config.jwksUri,
-      cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
-      cooldownMs: config.jwks.cooldownMs,
-      timeoutMs: config.jwks.timeoutMs,
-      onKeysRemoved: (jwksUri, kids) => this.verifiedTokens?.forgetKeys(jwksUri, kids),
-    });
+    const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
+    this.keySets = new Map(
+      [...uris].map((jwksUri) => [
+        jwksUri,
+        new JwksKeySet({
+          jwksUri,
+          cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
+          cooldownMs: config.jwks.cooldownMs,
+          timeoutMs: config.jwks.timeoutMs,
+          onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+        }),
+      ]),
+    );
+  }
+
+  /**
+   * Prefetches every key set while the application starts, unless `jwks.prefetch` is false. A failure
+   * is logged by the key set and does not fail the start; the first request fetches again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.jwks.prefetch) return;
+    await Promise.all([...this.keySets.values()].map((keySet) => keySet.refresh().catch(() => undefined)));
   }
 
   /**
@@ -48,15 +64,22 @@ export class JwksKeyProvider {
     // Before any parsing: the length is all an oversized token costs.
     if (token.length > this.config.maxTokenBytes) throw new TokenTooLargeError();
     const { payload, kid } = decodeJwt(token);
-    // A foreign issuer fetches nothing and caches nothing: forged tokens cannot grow memory.
-    if (payload.iss !== this.config.issuer) throw new IssuerMismatchError();
-    const key = await this.keySet.getKey(kid);
-    this.sources.set(request, { jwksUri: this.config.jwksUri, kid });
+    // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
+    // nothing: forged tokens cannot grow memory.
+    const issuer = this.config.issuers.get(payload.iss as string);
+    if (issuer === undefined) throw new IssuerMismatchError();
+    const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
+    this.sources.set(request, { jwksUri: issuer.jwksUri, kid });
     return key;
   }
 
   /** Where the key for the token of `request` came from, once `keyFor` has found it. */
   sourceOf(request: object): KeySource | undefined {
     return this.sources.get(request);
+  }
+
+  /** Starts a background refresh of each key set older than `jwks.cacheMaxAgeMs`. */
+  refreshIfStale(): void {
+    for (const keySet of this.keySets.values()) keySet.refreshIfStale();
   }
 }

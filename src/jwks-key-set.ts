@@ -70,6 +70,16 @@ export class JwksKeySet {
     return this.keys?.size ?? 0;
   }
 
+  /** When the set was last fetched successfully (ms since the epoch), or null if never. */
+  get fetchedAtMs(): number | null {
+    return this.keys === null ? null : this.fetchedAt;
+  }
+
+  /** Whether the last fetch failed. */
+  get lastFetchFailed(): boolean {
+    return this.failing;
+  }
+
   /**
    * The key for `kid`.
    * @throws KidNotFoundError when the set, fresh or just refetched, has no usable key `kid`, or an

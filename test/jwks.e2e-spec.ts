@@ -21,7 +21,7 @@ describe('fetching the pool keys', () => {
   });
 
   async function start(jwks: CognitoJwksOptions = {}): Promise<INestApplication> {
-    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks })), [GuardedController]);
+    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks: { prefetch: false, ...jwks } })), [GuardedController]);
     return app;
   }
 

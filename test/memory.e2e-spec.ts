@@ -72,9 +72,9 @@ describe('memory under a flood of forged tokens', () => {
 
     expect(refused).toBe(100_000);
     // Unknown kids refetch at most once per 6 s cooldown.
-    expect(issuer.jwksRequests).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 6_000));
+    expect(issuer.jwksRequests).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 6_000)); // prefetch, first token
     expect(keys.verifiedTokens?.size).toBe(1);
-    expect(keys.keySet.size).toBe(1);
+    expect([...keys.keySets.values()].map((keySet) => keySet.size)).toEqual([1]);
     expect(growth).toBeLessThan(50 * 1024 * 1024);
   }, 120_000);
 });

@@ -22,30 +22,47 @@ describe('module options', () => {
   describe('defaults', () => {
     it('derives the issuer and JWKS URI from the pool id', async () => {
       const config = await startWith(valid);
-      expect(config.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz');
-      expect(config.jwksUri).toBe(
-        'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
-      );
-      expect(config.tokenUse).toEqual(['access']);
+      expect(config.pools[0]!.issuers).toEqual([
+        {
+          issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
+        },
+        {
+          issuer: 'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
+        },
+      ]);
+      expect(config.pools[0]!.tokenUse).toEqual(['access']);
       expect(config.clockToleranceSeconds).toBe(0);
-      expect(config.jwks).toEqual({ cacheMaxAgeMs: 600_000, requestsPerMinute: 10, timeoutMs: 5_000, cooldownMs: 6_000 });
+      expect(config.jwks).toEqual({
+        cacheMaxAgeMs: 600_000,
+        requestsPerMinute: 10,
+        timeoutMs: 5_000,
+        prefetch: true,
+        cooldownMs: 6_000,
+      });
       expect(config.maxTokenBytes).toBe(16_384);
       expect(config.cache).toEqual({ maxEntries: 10_000 });
     });
 
     it('derives the region of a GovCloud pool', async () => {
       const config = await startWith({ ...valid, userPoolId: 'us-gov-west-1_AbC123xyz' });
-      expect(config.issuer).toBe('https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC123xyz');
+      expect(config.pools[0]!.issuers[0]!.issuer).toBe('https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC123xyz');
     });
 
     it('derives the JWKS URI from an explicit issuer', async () => {
       const config = await startWith({ ...valid, userPoolId: 'local_4pZzTjzv', issuer: 'http://localhost:9229/local_4pZzTjzv' });
-      expect(config.jwksUri).toBe('http://localhost:9229/local_4pZzTjzv/.well-known/jwks.json');
+      expect(config.pools[0]!.issuers).toEqual([
+        { issuer: 'http://localhost:9229/local_4pZzTjzv', jwksUri: 'http://localhost:9229/local_4pZzTjzv/.well-known/jwks.json' },
+      ]);
     });
 
     it('takes an explicit JWKS URI as given', async () => {
       const config = await startWith({ ...valid, jwksUri: 'http://127.0.0.1:4566/keys.json' });
-      expect(config.jwksUri).toBe('http://127.0.0.1:4566/keys.json');
+      expect(config.pools[0]!.issuers.map(({ jwksUri }) => jwksUri)).toEqual([
+        'http://127.0.0.1:4566/keys.json',
+        'http://127.0.0.1:4566/keys.json',
+      ]);
     });
 
     it('turns the verified-token cache off with cache: false', async () => {
@@ -55,8 +72,8 @@ describe('module options', () => {
 
     it('normalises tokenUse and clientId', async () => {
       const config = await startWith({ ...valid, tokenUse: ['id', 'access', 'id'], clientId: ['a', 'b'] });
-      expect(config.tokenUse).toEqual(['id', 'access']);
-      expect([...config.clientIds!]).toEqual(['a', 'b']);
+      expect(config.pools[0]!.tokenUse).toEqual(['id', 'access']);
+      expect([...config.pools[0]!.clientIds!]).toEqual(['a', 'b']);
     });
   });
 

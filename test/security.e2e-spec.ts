@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
+import { CognitoAuthModule, type CognitoSinglePoolOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
@@ -22,7 +22,7 @@ describe('threat catalogue (SECURITY.md)', () => {
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 
-  async function startApp(overrides: Partial<CognitoAuthModuleOptions> = {}): Promise<INestApplication> {
+  async function startApp(overrides: Partial<CognitoSinglePoolOptions> = {}): Promise<INestApplication> {
     return createApp(CognitoAuthModule.forRoot(issuer.moduleOptions(overrides)), [GuardedController]);
   }
 

@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { CognitoAuthModuleOptions } from '../cognito-auth-options.interface';
+import type { CognitoSinglePoolOptions } from '../cognito-auth-options.interface';
 
 /** How `CognitoTestIssuer.start()` sets up the pool it pretends to be. */
 export interface CognitoTestIssuerOptions {
@@ -134,7 +134,7 @@ export class CognitoTestIssuer {
   }
 
   /** Options for `CognitoAuthModule.forRoot()` that trust this issuer, merged with `overrides`. */
-  moduleOptions(overrides: Partial<CognitoAuthModuleOptions> = {}): CognitoAuthModuleOptions {
+  moduleOptions(overrides: Partial<CognitoSinglePoolOptions> = {}): CognitoSinglePoolOptions {
     return { userPoolId: this.userPoolId, clientId: this.clientId, issuer: this.issuer, ...overrides };
   }
 
