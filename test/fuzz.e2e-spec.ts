@@ -59,7 +59,9 @@ describe('fuzzing the verification with fast-check', () => {
     );
     await fc.assert(
       fc.asyncProperty(variants, async (token) => {
-        fc.pre(token !== valid);
+        // Whitespace around the token is not part of it (the header is trimmed); supertest refuses
+        // control characters in a header, which never reach a server.
+        fc.pre(token.trim() !== valid && /^[\x20-\x7e]*$/.test(token));
         expect(await status(token)).toBe(401);
       }),
       { numRuns: 1000 },

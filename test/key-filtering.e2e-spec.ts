@@ -13,7 +13,7 @@ describe('which JWKS keys verify tokens', () => {
   beforeEach(async () => {
     issuer = await CognitoTestIssuer.start();
     app = await createApp(
-      CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks: { requestsPerMinute: 6000 } })),
+      CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks: { requestsPerMinute: 6000, prefetch: false } })),
       [GuardedController],
     );
   });
