@@ -1,4 +1,6 @@
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
+import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
+import type { CognitoVerifyHook } from './verify-hook';
 
 /** How the pool's JWKS is fetched and cached (jwks-rsa's `cache`, `rateLimit` and `timeout`). */
 export interface CognitoJwksOptions {
@@ -59,4 +61,16 @@ export interface CognitoAuthModuleOptions {
   clockToleranceSeconds?: number;
   /** JWKS caching, rate limit and deadline. */
   jwks?: CognitoJwksOptions;
+  /**
+   * Where the token is read from. By default only `Authorization: Bearer`; `{ cookie: 'name' }` adds
+   * a cookie (mind CSRF, see the README), `{ handshake: true }` the `access_token` of a WebSocket
+   * handshake; a function replaces the whole lookup.
+   * @default the Authorization header alone
+   */
+  tokenFrom?: CognitoTokenSources | CognitoTokenExtractor;
+  /**
+   * The app's own check, run after every built-in check and route rule passed; only `true` accepts.
+   * `false` or a throw answers 401 `invalid_token` ("Token rejected"); a throw is also logged.
+   */
+  verify?: CognitoVerifyHook;
 }

@@ -1,6 +1,8 @@
 import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
+import { createTokenExtractor } from './token-extractor';
+import type { CognitoVerifyHook } from './verify-hook';
 
 /** The module options once validated and with every default filled in. */
 export interface CognitoAuthConfig {
@@ -16,6 +18,10 @@ export interface CognitoAuthConfig {
     readonly requestsPerMinute: number;
     readonly timeoutMs: number;
   };
+  /** Reads the token from a request, as `tokenFrom` says; `null` when there is none. */
+  readonly extractToken: (request: unknown) => string | null;
+  /** The app's `verify` hook, if any. */
+  readonly verify: CognitoVerifyHook | null;
   /** The `realm` of `WWW-Authenticate` challenges. */
   readonly realm: string;
   /**
@@ -37,6 +43,8 @@ const OPTION_KEYS = new Set([
   'jwksUri',
   'clockToleranceSeconds',
   'jwks',
+  'tokenFrom',
+  'verify',
 ]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs']);
 
@@ -89,6 +97,8 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
       requestsPerMinute: integer('jwks.requestsPerMinute', jwks.requestsPerMinute, 10, 1),
       timeoutMs: integer('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
     },
+    extractToken: createTokenExtractor(options.tokenFrom),
+    verify: verifyHook(options.verify),
     realm: userPoolId,
     strategyName: `cognito#${++instances}`,
   };
@@ -102,6 +112,14 @@ function defaultIssuer(userPoolId: string, region: string): string {
     );
   }
   return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+function verifyHook(value: unknown): CognitoVerifyHook | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') {
+    throw new CognitoConfigError('verify', `must be a function (payload, request) => boolean, got ${describe(value)}`);
+  }
+  return value as CognitoVerifyHook;
 }
 
 function clientIds(options: CognitoAuthModuleOptions): ReadonlySet<string> | null {

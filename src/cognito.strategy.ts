@@ -2,7 +2,6 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
-import { bearerTokenFromRequest } from './bearer-token';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG, COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
 import { assertCognitoClaims } from './cognito-claims';
@@ -30,7 +29,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     keys: JwksKeyProvider,
   ) {
     super({
-      jwtFromRequest: bearerTokenFromRequest,
+      jwtFromRequest: config.extractToken,
       secretOrKeyProvider: (_request: unknown, token: string, done: (error: unknown, key?: string) => void) => {
         keys.keyFor(token).then(
           (key) => done(null, key),
