@@ -5,10 +5,11 @@ import { Test } from '@nestjs/testing';
 import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { initApp } from './support/create-app';
+import { platforms } from './support/platforms';
 import { graphql, ShopResolver, shopTypeDefs } from './support/graphql';
 
-/** A real Apollo server inside a real Nest app (Express), queried over HTTP. */
-describe('GraphQL resolvers', () => {
+/** A real Apollo server inside a real Nest app, queried over HTTP. */
+describe.each(platforms)('GraphQL resolvers on %s', (_, createAdapter) => {
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 
@@ -20,7 +21,7 @@ describe('GraphQL resolvers', () => {
       ],
       providers: [ShopResolver],
     }).compile();
-    return initApp(moduleRef.createNestApplication({ logger: false }));
+    return initApp(moduleRef.createNestApplication(createAdapter(), { logger: false }));
   }
 
   beforeAll(async () => {

@@ -3,10 +3,11 @@ import { Test } from '@nestjs/testing';
 import type { Socket } from 'socket.io-client';
 import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
+import { platforms } from './support/platforms';
 import { ChatGateway, connect, listenOnLoopback, send, type HandshakeOptions } from './support/gateway';
 
 /** A real socket.io gateway on 127.0.0.1 and a real socket.io client. */
-describe('WebSocket gateways (socket.io)', () => {
+describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapter) => {
   let issuer: CognitoTestIssuer;
   const apps: INestApplication[] = [];
   const sockets: Socket[] = [];
@@ -27,7 +28,7 @@ describe('WebSocket gateways (socket.io)', () => {
       imports: [CognitoAuthModule.forRoot(issuer.moduleOptions(options))],
       providers: [ChatGateway],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication(createAdapter(), { logger: false });
     apps.push(app);
     const socket = await connect(await listenOnLoopback(app), handshake);
     sockets.push(socket);
