@@ -71,6 +71,19 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
     });
   });
 
+  it('sends statusCode 503 when the signing keys cannot be fetched', async () => {
+    const socket = await client({ authorization: `Bearer ${issuer.accessToken()}` }, { jwks: { timeoutMs: 300 } });
+    issuer.simulateJwksFault('status-500');
+    try {
+      expect(await send(socket, 'whoami')).toEqual({
+        exception: { status: 'error', statusCode: 503, reason: 'ERR_JWKS_UNAVAILABLE', message: 'Signing keys unavailable' },
+      });
+    } finally {
+      issuer.clearJwksFault();
+    }
+    expect(await send(socket, 'whoami')).toMatchObject({ ack: { tokenUse: 'access' } });
+  });
+
   it('does not read an access_token from the handshake unless tokenFrom.handshake is set', async () => {
     const socket = await client({ auth: { access_token: issuer.accessToken() } });
     expect(await send(socket, 'whoami')).toEqual(unauthenticated('Missing bearer token', 'ERR_TOKEN_MISSING'));
