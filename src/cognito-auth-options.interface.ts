@@ -1,4 +1,6 @@
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
+import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
+import type { CognitoVerifyHook } from './verify-hook';
 
 /** How the pool's JWKS is fetched and cached. */
 export interface CognitoJwksOptions {
@@ -93,6 +95,18 @@ export interface CognitoAuthCommonOptions {
    * @default { maxEntries: 10000 }
    */
   cache?: false | CognitoTokenCacheOptions;
+  /**
+   * Where the token is read from. By default only `Authorization: Bearer`; `{ cookie: 'name' }` adds
+   * a cookie (mind CSRF, see the README), `{ handshake: true }` the `access_token` of a WebSocket
+   * handshake; a function replaces the whole lookup.
+   * @default the Authorization header alone
+   */
+  tokenFrom?: CognitoTokenSources | CognitoTokenExtractor;
+  /**
+   * The app's own check, run after every built-in check and route rule passed; only `true` accepts.
+   * `false` or a throw answers 401 `invalid_token` ("Token rejected"); a throw is also logged.
+   */
+  verify?: CognitoVerifyHook;
 }
 
 /**

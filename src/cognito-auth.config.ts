@@ -1,6 +1,8 @@
 import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
+import { createTokenExtractor } from './token-extractor';
+import type { CognitoVerifyHook } from './verify-hook';
 
 /** One pool once validated. */
 export interface CognitoPoolConfig {
@@ -29,6 +31,10 @@ export interface CognitoAuthConfig {
   readonly maxTokenBytes: number;
   /** `null`: the verified-token cache is off. */
   readonly cache: { readonly maxEntries: number } | null;
+  /** Reads the token from a request, as `tokenFrom` says; `null` when there is none. */
+  readonly extractToken: (request: unknown) => string | null;
+  /** The app's `verify` hook, if any. */
+  readonly verify: CognitoVerifyHook | null;
   /** The `realm` of `WWW-Authenticate` challenges: the pool id, or the pool ids separated by spaces. */
   readonly realm: string;
   /**
@@ -44,7 +50,7 @@ const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
 const ISSUER_FORMATS = ['original', 'updated', 'both'];
 const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
-const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache'];
+const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch']);
@@ -103,6 +109,8 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     // Below a few hundred bytes no JWT fits; the upper bound only keeps the number sane.
     maxTokenBytes: integer('maxTokenBytes', options.maxTokenBytes, 16_384, 256),
     cache: tokenCache(options.cache),
+    extractToken: createTokenExtractor(options.tokenFrom),
+    verify: verifyHook(options.verify),
     realm: pools.map((config) => config.userPoolId).join(' '),
     strategyName: `cognito#${++instances}`,
   };
@@ -179,6 +187,14 @@ function poolIssuers(
   if (format !== 'updated') issuers.push(`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   if (format !== 'original') issuers.push(`https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   return issuers.map(withJwks);
+}
+
+function verifyHook(value: unknown): CognitoVerifyHook | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') {
+    throw new CognitoConfigError('verify', `must be a function (payload, request) => boolean, got ${describe(value)}`);
+  }
+  return value as CognitoVerifyHook;
 }
 
 function tokenCache(value: unknown): { maxEntries: number } | null {

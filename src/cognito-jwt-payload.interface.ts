@@ -19,8 +19,8 @@ export interface CognitoJwtClaims {
   [claim: string]: unknown;
 }
 
-/** A verified Cognito access token: what an API should usually accept. */
-export interface CognitoAccessTokenPayload extends CognitoJwtClaims {
+/** The claims of a verified Cognito access token, without custom claims. */
+export interface CognitoAccessTokenClaims extends CognitoJwtClaims {
   token_use: 'access';
   /** The app client the token was issued to (access tokens carry no `aud`). */
   client_id: string;
@@ -31,8 +31,8 @@ export interface CognitoAccessTokenPayload extends CognitoJwtClaims {
   version?: number;
 }
 
-/** A verified Cognito id token: identity claims for the client app. */
-export interface CognitoIdTokenPayload extends CognitoJwtClaims {
+/** The claims of a verified Cognito id token, without custom claims. */
+export interface CognitoIdTokenClaims extends CognitoJwtClaims {
   token_use: 'id';
   /** The app client the token was issued to. */
   aud: string;
@@ -41,8 +41,33 @@ export interface CognitoIdTokenPayload extends CognitoJwtClaims {
   email_verified?: boolean;
 }
 
+/**
+ * A verified Cognito access token: what an API should usually accept. `TCustom` types the claims a
+ * pre-token-generation trigger adds.
+ * @example
+ * ```ts
+ * type Token = CognitoAccessTokenPayload<{ tenant_id: string }>;
+ * ```
+ */
+export type CognitoAccessTokenPayload<TCustom extends object = {}> = CognitoAccessTokenClaims & TCustom;
+
+/** A verified Cognito id token: identity claims for the client app. `TCustom` as for access tokens. */
+export type CognitoIdTokenPayload<TCustom extends object = {}> = CognitoIdTokenClaims & TCustom;
+
+/**
+ * A machine-to-machine access token (OAuth client credentials): issued to an app client, not a user.
+ * It has no `username` and no `cognito:groups`, its `sub` is the client id, and its `scope` holds
+ * resource-server scopes (`<resource server>/<scope>`).
+ */
+export type CognitoMachineTokenPayload<TCustom extends object = {}> = CognitoAccessTokenPayload<TCustom> & {
+  username?: undefined;
+  'cognito:groups'?: undefined;
+};
+
 /** What `@CognitoUser()` returns: the verified payload of either kind of Cognito token. */
-export type CognitoJwtPayload = CognitoAccessTokenPayload | CognitoIdTokenPayload;
+export type CognitoJwtPayload<TCustom extends object = {}> =
+  | CognitoAccessTokenPayload<TCustom>
+  | CognitoIdTokenPayload<TCustom>;
 
 /** The kinds of Cognito JWT (`token_use`). Refresh tokens are not JWTs and are never accepted. */
 export type CognitoTokenUse = CognitoJwtPayload['token_use'];

@@ -15,6 +15,7 @@ import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { assertAllScopes, assertAnyGroup, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { toCognitoAuthError } from './cognito.strategy';
+import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
 import {
   AuthorizationError,
   CognitoAuthError,
@@ -24,19 +25,22 @@ import {
   JwksUnavailableError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
-import { Public } from './public.decorator';
+import { Public, type PublicOptions } from './public.decorator';
 import { SCOPES_METADATA } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
 import { USER_POOL_METADATA } from './user-pool.decorator';
+import { VerifyHookRejectedError } from './verify-hook';
 
 /**
  * Authenticates a request with the module's passport-jwt strategy, then applies the route's
- * `@TokenUse()`, `@Groups()` and `@Scopes()`. Use it with `@UseGuards(CognitoGuard)`, or everywhere
- * with the module's `global: true`; `@Public()` opts a route out.
+ * `@TokenUse()`, `@Groups()` and `@Scopes()`, then the `verify` option. Use it with
+ * `@UseGuards(CognitoGuard)`, or everywhere with the module's `global: true`; `@Public()` opts a route
+ * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike.
  *
  * Every failure is a `CognitoAuthError`, turned into HTTP in `createHttpException` alone: 401 with a
- * `WWW-Authenticate` challenge, 403 for authorization, 503 when keys cannot be fetched. Subclass it
- * and override the protected steps to change a rule or an answer.
+ * `WWW-Authenticate` challenge, 403 for authorization, 503 when keys cannot be fetched; GraphQL and
+ * WebSockets get that answer in their own shape (`toTransportException`). Subclass it and override
+ * the protected steps to change a rule or an answer.
  */
 @Injectable()
 export class CognitoGuard extends AuthGuard() {
@@ -54,13 +58,19 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest<Record<string, unknown>>(context);
+    // A WebSocket connection keeps one request for all its messages: each message is judged afresh.
+    if (transportOf(context) === 'ws') delete request.user;
     if (this.isPublic(context)) return true;
-    await super.canActivate(context);
-    const payload = this.getRequest(context).user as CognitoJwtPayload;
     try {
+      // No token on an optional route: the handler runs with no user. Any token sent is verified.
+      if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
+      await super.canActivate(context);
+      const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
+      await this.runVerifyHook(payload, request, context);
     } catch (error) {
-      throw this.createHttpException(toCognitoAuthError(error), context);
+      throw this.toTransportException(error, context);
     }
     return true;
   }
@@ -76,8 +86,55 @@ export class CognitoGuard extends AuthGuard() {
     return user as TUser;
   }
 
+  /**
+   * The object passport reads the token from and sets `user` on: the HTTP request, the request in a
+   * GraphQL context, or a WebSocket connection's `HandshakeRequest`.
+   */
+  override getRequest<T = unknown>(context: ExecutionContext): T {
+    return requestOf(context) as T;
+  }
+
+  /** The HTTP response, none outside HTTP (passport-jwt never writes to it). Not in AuthGuard's typings. */
+  getResponse<T = unknown>(context: ExecutionContext): T {
+    return httpResponseOf(context) as T;
+  }
+
+  /** `@Public()` without `optional`: the guard does nothing. */
   protected isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) !== undefined;
+    const options = this.publicOptions(context);
+    return options !== undefined && options.optional !== true;
+  }
+
+  /** `@Public({ optional: true })`: a token is verified when sent, and not required. */
+  protected isOptional(context: ExecutionContext): boolean {
+    return this.publicOptions(context)?.optional === true;
+  }
+
+  private publicOptions(context: ExecutionContext): PublicOptions | undefined {
+    const options = this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]);
+    // A no-argument decorator made by Reflector.createDecorator() reads back as {}.
+    return options === undefined ? undefined : (options ?? {});
+  }
+
+  /**
+   * Runs the `verify` option on a token that passed every other check. Only `true` accepts; a hook
+   * that throws is logged (it is the app's bug or outage, not the client's) and the token refused.
+   * @throws VerifyHookRejectedError
+   */
+  protected async runVerifyHook(payload: CognitoJwtPayload, request: unknown, context: ExecutionContext): Promise<void> {
+    const hook = this.config.verify;
+    if (!hook) return;
+    let accepted: unknown;
+    try {
+      accepted = await hook(payload, request);
+    } catch (error) {
+      this.logger.error(
+        `The verify hook threw on ${context.getClass().name}.${context.getHandler().name}; the token is refused`,
+        error instanceof Error ? error.stack : String(error),
+      );
+      throw new VerifyHookRejectedError({ cause: error });
+    }
+    if (accepted !== true) throw new VerifyHookRejectedError();
   }
 
   /**
@@ -123,8 +180,23 @@ export class CognitoGuard extends AuthGuard() {
     return new UnauthorizedException(error.message, { cause: error });
   }
 
+  /**
+   * Shapes the HTTP answer for the transport: as is over HTTP, a `GraphQLError` with `extensions.code`
+   * `UNAUTHENTICATED` / `FORBIDDEN` / `SERVICE_UNAVAILABLE` in GraphQL, a `WsException` in gateways.
+   * Errors that are not this module's (bugs) pass through untouched.
+   */
+  protected toTransportException(error: unknown, context: ExecutionContext): unknown {
+    let exception: HttpException;
+    if (error instanceof HttpException) exception = error;
+    else if (error instanceof CognitoAuthError) exception = this.createHttpException(error, context);
+    else return error;
+    const cause = exception.cause;
+    const reason = cause instanceof CognitoAuthError ? cause.code : 'ERR_COGNITO_AUTH';
+    return exceptionForTransport(exception, reason, context);
+  }
+
   private setChallenge(context: ExecutionContext, challenge: string): void {
-    const response = context.switchToHttp().getResponse() as
+    const response = httpResponseOf(context) as
       | { setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void }
       | undefined;
     // Express (and Node's own response) has setHeader; Fastify's reply has header().

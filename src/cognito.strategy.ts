@@ -4,7 +4,6 @@ import type { Request } from 'express';
 import type { KeyObject } from 'node:crypto';
 import passport from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
-import { bearerTokenFromRequest } from './bearer-token';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG, COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
 import { assertCognitoClaims } from './cognito-claims';
@@ -38,7 +37,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     private readonly keys: JwksKeyProvider,
   ) {
     super({
-      jwtFromRequest: bearerTokenFromRequest,
+      jwtFromRequest: config.extractToken,
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
         keys.keyFor(request, token).then(
           // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is parsed
@@ -68,7 +67,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
   /** A token verified before and not yet expired succeeds at once; any other goes through passport-jwt. */
   override authenticate(request: Request, options?: unknown): void {
     if (this.verifiedTokens !== null) {
-      const token = bearerTokenFromRequest(request);
+      const token = this.config.extractToken(request);
       const payload = token === null ? undefined : this.verifiedTokens.get(token);
       if (payload !== undefined) {
         this.keys.refreshIfStale();
@@ -83,7 +82,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     const { pool } = this.config.issuers.get(payload.iss as string)!;
     const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config.clockToleranceSeconds));
     const source = this.keys.sourceOf(request);
-    const token = bearerTokenFromRequest(request);
+    const token = this.config.extractToken(request);
     if (this.verifiedTokens !== null && source !== undefined && token !== null) {
       this.verifiedTokens.set(token, verified, source.jwksUri, source.kid);
     }

@@ -15,17 +15,24 @@ export type { CognitoAuthHealthReport, CognitoKeySetHealth } from './cognito-aut
 export { CognitoAuthModule } from './cognito-auth.module';
 export type { CognitoAuthModuleExtras } from './cognito-auth.module-definition';
 export type {
+  CognitoAccessTokenClaims,
   CognitoAccessTokenPayload,
+  CognitoIdTokenClaims,
   CognitoIdTokenPayload,
   CognitoJwtClaims,
   CognitoJwtPayload,
+  CognitoMachineTokenPayload,
   CognitoTokenUse,
 } from './cognito-jwt-payload.interface';
+export { isAccessToken, isIdToken, isMachineToken } from './cognito-token-type-guards';
 export { CognitoUser } from './cognito-user.decorator';
 export { CognitoGuard } from './cognito.guard';
 export * from './errors';
 export { Groups, GROUPS_METADATA } from './groups.decorator';
-export { Public } from './public.decorator';
+export { HandshakeRequest } from './handshake-request';
+export { Public, type PublicOptions } from './public.decorator';
 export { Scopes, SCOPES_METADATA } from './scopes.decorator';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
+export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 export { UserPool, USER_POOL_METADATA } from './user-pool.decorator';
+export { VerifyHookRejectedError, type CognitoVerifyHook } from './verify-hook';

@@ -3,14 +3,17 @@ import fc from 'fast-check';
 import { CognitoAuthModule } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { getWithToken } from './support/requests';
 
 /*
  * Property-based fuzzing through a real app: thousands of mutated and random tokens, none accepted
  * unless it is valid, none answered 5xx. Seeds are fixed per run by fast-check and printed on failure.
  */
-describe('fuzzing the verification with fast-check', () => {
+describe.each(platforms)('fuzzing the verification with fast-check on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
   let valid: string;

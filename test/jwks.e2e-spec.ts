@@ -2,11 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { CognitoAuthModule, type CognitoJwksOptions } from '../src';
 import { CognitoTestIssuer, type JwksFault } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { getWithToken } from './support/requests';
 import { sleep, waitFor } from './support/wait-for';
 
-describe('fetching the pool keys', () => {
+describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication | undefined;
 

@@ -2,11 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { CognitoAuthModule } from '../src';
 import { CognitoTestIssuer, type TestKeyOptions } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { getWithToken } from './support/requests';
 
 /** Only keys that can verify an RS256 Cognito token are used; the rest of a JWKS is ignored. */
-describe('which JWKS keys verify tokens', () => {
+describe.each(platforms)('which JWKS keys verify tokens on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CognitoAuthModule } from '../src';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
+import { platforms } from './support/platforms';
 import { getWithToken } from './support/requests';
 
 /**
@@ -27,9 +28,9 @@ const vectors = readdirSync(fixtures)
   .filter((name) => name.endsWith('-access.json'))
   .map((name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8')) as Vector);
 
-describe.each(vectors.map((vector) => [vector.userPoolId, vector] as const))(
-  'a real access token of %s',
-  (_, vector) => {
+describe.each(platforms.flatMap((platform) => vectors.map((vector) => [vector.userPoolId, platform[0], vector, platform] as const)))(
+  'a real access token of %s on %s',
+  (_, _platform, vector, platform) => {
     let server: Server;
     let jwksUri: string;
 
@@ -48,6 +49,8 @@ describe.each(vectors.map((vector) => [vector.userPoolId, vector] as const))(
       return createApp(
         CognitoAuthModule.forRoot({ userPoolId: vector.userPoolId, clientId, jwksUri }),
         [GuardedController],
+        undefined,
+        platform,
       );
     }
 

@@ -1,34 +1,37 @@
 import type { INestApplication } from '@nestjs/common';
 import { AppModule } from '../sample/app.module';
 import { CognitoTestIssuer } from '../src/testing';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { get, getWithToken } from './support/requests';
 
-describe('the sample app', () => {
-  let issuer: CognitoTestIssuer;
-  let app: INestApplication;
+describe.each(platforms)('the sample app on %s', (...platform) => {
+  const createApp = createAppOn(platform);
 
-  beforeAll(async () => {
-    issuer = await CognitoTestIssuer.start();
-    app = await createApp(AppModule.forRoot(issuer.moduleOptions()), []);
-  });
+    let issuer: CognitoTestIssuer;
+    let app: INestApplication;
 
-  afterAll(async () => {
-    await app.close();
-    await issuer.stop();
-  });
+    beforeAll(async () => {
+      issuer = await CognitoTestIssuer.start();
+      app = await createApp(AppModule.forRoot(issuer.moduleOptions()), []);
+    });
 
-  it('serves / without a token', async () => {
-    expect((await get(app, '/')).body).toEqual({ hello: 'world' });
-  });
+    afterAll(async () => {
+      await app.close();
+      await issuer.stop();
+    });
 
-  it('answers /me with the verified payload, 401 without a token', async () => {
-    expect((await getWithToken(app, '/me', issuer.accessToken())).body).toMatchObject({ token_use: 'access' });
-    expect((await get(app, '/me')).status).toBe(401);
-  });
+    it('serves / without a token', async () => {
+      expect((await get(app, '/')).body).toEqual({ hello: 'world' });
+    });
 
-  it('answers /admin to the admin group only', async () => {
-    expect((await getWithToken(app, '/admin', issuer.accessToken({ groups: ['admin'] }))).status).toBe(200);
-    expect((await getWithToken(app, '/admin', issuer.accessToken())).status).toBe(403);
-  });
+    it('answers /me with the verified payload, 401 without a token', async () => {
+      expect((await getWithToken(app, '/me', issuer.accessToken())).body).toMatchObject({ token_use: 'access' });
+      expect((await get(app, '/me')).status).toBe(401);
+    });
+
+    it('answers /admin to the admin group only', async () => {
+      expect((await getWithToken(app, '/admin', issuer.accessToken({ groups: ['admin'] }))).status).toBe(200);
+      expect((await getWithToken(app, '/admin', issuer.accessToken())).status).toBe(403);
+    });
 });

@@ -7,7 +7,8 @@ import request from 'supertest';
 import { CognitoAuthModule, type CognitoSinglePoolOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { get, getWithToken } from './support/requests';
 
 /*
@@ -18,7 +19,9 @@ import { get, getWithToken } from './support/requests';
 const challenge = (reason: string) =>
   expect.stringMatching(new RegExp(`^Bearer realm="[^"]+", error="invalid_token", error_description="${reason}"$`));
 
-describe('threat catalogue (SECURITY.md)', () => {
+describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 

@@ -3,13 +3,16 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { CognitoAuthModule } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createApp } from './support/create-app';
+import { createAppOn } from './support/create-app';
+import { platforms } from './support/platforms';
 import { get, getWithToken } from './support/requests';
 
 const invalidToken = (reason: string) =>
   expect.stringMatching(new RegExp(`^Bearer realm="[^"]+", error="invalid_token", error_description="${reason}"$`));
 
-describe('verifying a Cognito token over HTTP', () => {
+describe.each(platforms)('verifying a Cognito token over HTTP on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 
@@ -291,7 +294,9 @@ describe('verifying a Cognito token over HTTP', () => {
   });
 });
 
-describe('clockToleranceSeconds', () => {
+describe.each(platforms)('clockToleranceSeconds on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 
@@ -325,7 +330,9 @@ describe('clockToleranceSeconds', () => {
   });
 });
 
-describe('clientId', () => {
+describe.each(platforms)('clientId on %s', (...platform) => {
+  const createApp = createAppOn(platform);
+
   let issuer: CognitoTestIssuer;
 
   beforeAll(async () => {

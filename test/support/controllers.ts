@@ -6,6 +6,9 @@ import {
   Public,
   Scopes,
   TokenUse,
+  isAccessToken,
+  isIdToken,
+  isMachineToken,
   type CognitoJwtPayload,
 } from '../../src';
 
@@ -51,6 +54,24 @@ export class GuardedController {
   @Get('public')
   open(@CognitoUser() user: CognitoJwtPayload | undefined) {
     return { user: user ?? null };
+  }
+
+  @Public({ optional: true })
+  @Get('maybe')
+  maybe(@CognitoUser('sub') sub: string | undefined) {
+    return { sub: sub ?? null };
+  }
+
+  @Public({ optional: true })
+  @Groups('admin')
+  @Get('maybe-admin')
+  maybeAdmin(@CognitoUser('sub') sub: string | undefined) {
+    return { sub: sub ?? null };
+  }
+
+  @Get('kind')
+  kind(@CognitoUser() user: CognitoJwtPayload) {
+    return { machine: isMachineToken(user), access: isAccessToken(user), id: isIdToken(user) };
   }
 }
 
