@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:net';
+import { freePort, startNode, stopIfRunning, type NodeProcess } from './support/processes';
+
+/**
+ * `npm run sample` as a newcomer runs it: the built sample (`npm test` builds it first) in its own
+ * process, local mode, PORT=0. What it prints must work when pasted.
+ */
+const SAMPLE = 'dist-sample/sample/main.js';
+
+/** The curl lines the sample printed, as [path, token or undefined]. */
+function curlLines(stdout: string): { path: string; token: string | undefined }[] {
+  return [...stdout.matchAll(/^curl -i (?:-H "Authorization: Bearer ([\w.-]+)" )?http:\/\/127\.0\.0\.1:\d+(\/\S*)$/gm)].map(
+    ([, token, path]) => ({ path: path!, token }),
+  );
+}
+
+async function status(url: string, token?: string): Promise<number> {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('the sample, run as a process in local mode', () => {
+  let sample: NodeProcess | undefined;
+
+  afterEach(() => stopIfRunning(sample));
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'prints its real URL and curl lines that work, then stops on %s with its issuer',
+    async (signal) => {
+      sample = startNode([SAMPLE], { PORT: '0' });
+      const [, url] = await sample.waitFor(/^Sample listening on (http:\/\/127\.0\.0\.1:\d+)$/m);
+      const [, issuerUrl] = await sample.waitFor(/embedded local issuer, (http:\/\/127\.0\.0\.1:\d+\/\S+) /);
+      await sample.waitFor(/^Ctrl\+C stops it\.$/m);
+      expect(url).not.toBe('http://127.0.0.1:0');
+
+      const lines = curlLines(sample.stdout);
+      expect(lines.length).toBeGreaterThanOrEqual(8);
+      const [admin, user, id] = [...new Set(lines.map((line) => line.token).filter(Boolean))];
+      // The lines, in the order printed: the admin's, the plain user's, the id token.
+      expect(await status(`${url}/admin`, admin)).toBe(200);
+      expect(await status(`${url}/orders`, admin)).toBe(200);
+      expect(await status(`${url}/admin`)).toBe(401);
+      expect(await status(`${url}/me`, user)).toBe(200);
+      expect(await status(`${url}/admin`, user)).toBe(403);
+      expect(await status(`${url}/profile`, id)).toBe(200);
+      expect(await status(`${url}/`)).toBe(200);
+      expect(await status(`${issuerUrl}/.well-known/jwks.json`)).toBe(200);
+
+      sample.child.kill(signal);
+      expect(await sample.exited).toBe(0);
+      expect(sample.stdout).toMatch(new RegExp(`^${signal}: stopping\\nSample stopped$`, 'm'));
+      await expect(fetch(`${issuerUrl}/.well-known/jwks.json`)).rejects.toThrow();
+      await expect(fetch(url!)).rejects.toThrow();
+    },
+  );
+
+  it('honours PORT', async () => {
+    const port = await freePort();
+    sample = startNode([SAMPLE], { PORT: String(port) });
+    await sample.waitFor(new RegExp(`^Sample listening on http://127\\.0\\.0\\.1:${port}$`, 'm'));
+    expect(await status(`http://127.0.0.1:${port}/support/status`)).toBe(200);
+  });
+
+  describe('refuses to start, exit code 1, and leaves nothing running', () => {
+    let busy: Server;
+
+    beforeAll(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    });
+
+    afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+    it('when PORT is taken (the embedded issuer stops too)', async () => {
+      sample = startNode([SAMPLE], { PORT: String((busy.address() as { port: number }).port) });
+      expect(await sample.exited).toBe(1);
+      expect(sample.stderr).toMatch(/EADDRINUSE/);
+    });
+
+    it('when PORT is not a port', async () => {
+      sample = startNode([SAMPLE], { PORT: 'eighty' });
+      expect(await sample.exited).toBe(1);
+      expect(sample.stderr).toMatch(/^sample: PORT must be a whole number/m);
+    });
+
+    it('when the COGNITO_ pool options are invalid', async () => {
+      sample = startNode([SAMPLE], { COGNITO_USER_POOL_ID: 'not-a-pool', COGNITO_CLIENT_ID: 'abc' });
+      expect(await sample.exited).toBe(1);
+      expect(sample.stderr).toMatch(/CognitoConfigError: CognitoAuthModule option "userPoolId"/);
+    });
+  });
+});
