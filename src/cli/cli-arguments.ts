@@ -74,7 +74,11 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
       return { name: 'token', issuer: issuerSettings(values), kind, token };
     }
     default:
-      throw new UsageError(`Unknown command "${command}": use token or serve`);
+      throw new UsageError(
+        command.startsWith('-')
+          ? `A command comes first: token or serve, got "${command}"`
+          : `Unknown command "${command}": use token or serve`,
+      );
   }
 }
 
