@@ -1,5 +1,5 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /** A signing key as a keys file keeps it: its `kid` and the RSA private key. */
 export interface PersistedSigningKey {
@@ -12,8 +12,9 @@ export interface PersistedSigningKey {
  * still verify in the next. The file is a JWKS of private keys, `{ "keys": [{ kid, kty, n, e, d, … }] }`,
  * oldest first; the last one signs. It holds private keys: mode 0600, and keep it out of git.
  *
- * Reads `path` when it exists; otherwise writes it with one key from `create()`. The write is
- * exclusive (`wx`), so two processes starting at once end up with the same keys.
+ * Reads `path` when it exists; otherwise writes it with one key from `create()`. The file appears
+ * whole and only once (written aside, then hard-linked into place), so two processes starting at once
+ * (`serve &` then `token`) end up with the same keys and neither reads half a file.
  * @throws Error when the file cannot be read or written, or is not a keys file.
  */
 export function loadOrCreateKeysFile(path: string, create: () => PersistedSigningKey): PersistedSigningKey[] {
@@ -23,13 +24,17 @@ export function loadOrCreateKeysFile(path: string, create: () => PersistedSignin
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw keysFileError(path, error);
     const keys = [create()];
+    const aside = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(path, serialize(keys), { mode: 0o600, flag: 'wx' });
+      writeFileSync(aside, serialize(keys), { mode: 0o600 });
+      linkSync(aside, path);
       return keys;
     } catch (writeError) {
-      // Another process created it between our read and our write: use theirs.
+      // Another process created it between our read and our link: use theirs.
       if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw keysFileError(path, writeError);
       text = readFileSync(path, 'utf8');
+    } finally {
+      rmSync(aside, { force: true });
     }
   }
   return parse(path, text);
@@ -37,7 +42,10 @@ export function loadOrCreateKeysFile(path: string, create: () => PersistedSignin
 
 /** Replaces the keys kept in `path` (after a rotation). */
 export function saveKeysFile(path: string, keys: readonly PersistedSigningKey[]): void {
-  writeFileSync(path, serialize(keys), { mode: 0o600 });
+  // Written aside and renamed over: a reader sees the old keys or the new ones, never half.
+  const aside = `${path}.${process.pid}.tmp`;
+  writeFileSync(aside, serialize(keys), { mode: 0o600 });
+  renameSync(aside, path);
 }
 
 function serialize(keys: readonly PersistedSigningKey[]): string {
