@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../sample/app.module';
@@ -174,6 +174,13 @@ describe('the nest-cognito-auth CLI', () => {
         await stopIfRunning(first);
       }
     });
+  });
+
+  it('is the package bin, built with its shebang, executable', () => {
+    const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(join(root, bin['nest-cognito-auth']!)).toBe(CLI);
+    expect(readFileSync(CLI, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
   });
 
   it('--help prints the usage with exit code 0', async () => {

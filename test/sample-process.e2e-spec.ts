@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { CognitoTestIssuer } from '../src/testing';
 import { freePort, startNode, stopIfRunning, type NodeProcess } from './support/processes';
 
 /**
@@ -60,6 +61,31 @@ describe('the sample, run as a process in local mode', () => {
     sample = startNode([SAMPLE], { PORT: String(port) });
     await sample.waitFor(new RegExp(`^Sample listening on http://127\\.0\\.0\\.1:${port}$`, 'm'));
     expect(await status(`http://127.0.0.1:${port}/support/status`)).toBe(200);
+  });
+
+  it('verifies the tokens of the pool the COGNITO_ variables name, and prints no tokens of its own', async () => {
+    const pool = await CognitoTestIssuer.start({ userPoolId: 'eu-west-1_Elsewhere1', clientId: 'their-client' });
+    try {
+      sample = startNode([SAMPLE], {
+        PORT: '0',
+        COGNITO_USER_POOL_ID: pool.userPoolId,
+        COGNITO_CLIENT_ID: pool.clientId,
+        COGNITO_ISSUER: pool.issuer,
+      });
+      const [, url] = await sample.waitFor(/^Sample listening on (http:\/\/127\.0\.0\.1:\d+)$/m);
+      await sample.waitFor(/^Ctrl\+C stops it\.$/m);
+      expect(sample.stdout).toMatch(/^Verifying the tokens of pool eu-west-1_Elsewhere1\. Try:$/m);
+      expect(sample.stdout).not.toMatch(/Bearer ey/);
+      expect(await status(`${url}/admin`, pool.accessToken({ groups: ['admin'] }))).toBe(200);
+      expect(await status(`${url}/admin`, pool.accessToken())).toBe(403);
+      const stranger = await CognitoTestIssuer.start();
+      expect(await status(`${url}/me`, stranger.accessToken())).toBe(401);
+      await stranger.stop();
+      sample.child.kill('SIGTERM');
+      expect(await sample.exited).toBe(0);
+    } finally {
+      await pool.stop();
+    }
   });
 
   describe('refuses to start, exit code 1, and leaves nothing running', () => {
