@@ -8,9 +8,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CognitoAuthModuleOptions } from '../cognito-auth-options.interface';
+import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
 
 /** How `CognitoTestIssuer.start()` sets up the pool it pretends to be. */
 export interface CognitoTestIssuerOptions {
