@@ -8,9 +8,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CognitoAuthModuleOptions } from '../cognito-auth-options.interface';
-import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
 
 /** How `CognitoTestIssuer.start()` sets up the pool it pretends to be. */
 export interface CognitoTestIssuerOptions {
@@ -303,12 +303,9 @@ export class CognitoTestIssuer {
 }
 
 function createSigningKey(): SigningKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return fromPersisted({ kid: randomUUID(), privateKey });
-}
-
-function fromPersisted({ kid, privateKey }: PersistedSigningKey): SigningKey {
-  const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomUUID();
+  const { n, e } = publicKey.export({ format: 'jwk' });
   return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
 }
 
@@ -336,4 +333,10 @@ function base64url(value: unknown): string {
 
 function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** A key read from a keys file, served as `createSigningKey()` serves a new RSA key. */
+function fromPersisted({ kid, privateKey }: PersistedSigningKey): SigningKey {
+  const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' });
+  return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
 }
