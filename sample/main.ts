@@ -34,13 +34,13 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
 
     console.log(`Sample listening on ${url}`);
-    if (issuer) {
+    if (settings.auth.mode === 'pool') {
+      console.log(`Verifying the tokens of pool ${settings.auth.userPoolId}. Try:`);
+      console.log(`curl -i -H "Authorization: Bearer <access token>" ${url}/me`);
+    } else if (issuer) {
       console.log(`Tokens come from an embedded local issuer, ${issuer.issuer} (no AWS account needed).`);
       console.log('Set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID to verify a real pool instead. Try (tokens valid 1 h):');
       console.log(tryItLines(url, issuer).join('\n'));
-    } else {
-      console.log(`Verifying the tokens of pool ${options.userPoolId}. Try:`);
-      console.log(`curl -i -H "Authorization: Bearer <access token>" ${url}/me`);
     }
     console.log('Ctrl+C stops it.');
 

@@ -8,7 +8,9 @@ export interface SampleSettings {
    * `pool`: verify the tokens of the pool the `COGNITO_*` variables name (AWS, cognito-local,
    * LocalStack, `nest-cognito-auth serve`). `local`: start an embedded `CognitoTestIssuer`.
    */
-  readonly auth: { readonly mode: 'pool'; readonly options: CognitoAuthModuleOptions } | { readonly mode: 'local' };
+  readonly auth:
+    | { readonly mode: 'pool'; readonly userPoolId: string; readonly options: CognitoAuthModuleOptions }
+    | { readonly mode: 'local' };
 }
 
 /** An environment the sample refuses to start with; the message names the variable. */
@@ -40,6 +42,7 @@ export function readSampleSettings(env: NodeJS.ProcessEnv): SampleSettings {
     port,
     auth: {
       mode: 'pool',
+      userPoolId,
       options: {
         userPoolId,
         // Several app clients, comma-separated.

@@ -88,6 +88,7 @@ describe("the sample's settings", () => {
       }).auth,
     ).toEqual({
       mode: 'pool',
+      userPoolId: 'local_4E5xZ7Aa',
       options: {
         userPoolId: 'local_4E5xZ7Aa',
         clientId: ['a', 'b'],
