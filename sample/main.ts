@@ -57,6 +57,16 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof SampleSettingsError ? `sample: ${error.message}` : error);
+  console.error(describeFailure(error));
   process.exitCode = 1;
 });
+
+/** A start failure in the user's terms: what to change rather than a stack, where we know it. */
+function describeFailure(error: unknown): unknown {
+  if (error instanceof SampleSettingsError) return `sample: ${error.message}`;
+  const { code, port } = error as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    return `sample: port ${port} of 127.0.0.1 is in use (EADDRINUSE): PORT=0 npm run sample picks a free one`;
+  }
+  return error;
+}

@@ -99,9 +99,10 @@ describe('the sample, run as a process in local mode', () => {
     afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
     it('when PORT is taken (the embedded issuer stops too)', async () => {
-      sample = startNode([SAMPLE], { PORT: String((busy.address() as { port: number }).port) });
+      const { port } = busy.address() as { port: number };
+      sample = startNode([SAMPLE], { PORT: String(port) });
       expect(await sample.exited).toBe(1);
-      expect(sample.stderr).toMatch(/EADDRINUSE/);
+      expect(sample.stderr).toMatch(new RegExp(`^sample: port ${port} of 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\): PORT=0`, 'm'));
     });
 
     it('when PORT is not a port', async () => {
