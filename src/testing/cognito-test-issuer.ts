@@ -8,6 +8,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CognitoSinglePoolOptions } from '../cognito-auth-options.interface';
 
@@ -17,6 +18,22 @@ export interface CognitoTestIssuerOptions {
   userPoolId?: string;
   /** The app client the tokens are issued to. @default 'test-client-id' */
   clientId?: string;
+  /**
+   * A JSON file holding the private signing keys, so tokens stay verifiable across runs (local
+   * development). Read when it exists, else created with a new key (mode 0600); `rotateKeys()`
+   * writes to it. Without it, a new key is made per run and never written anywhere.
+   */
+  keysFile?: string;
+  /**
+   * The port of 127.0.0.1 the JWKS is served on, part of `issuer`; a fixed one keeps the issuer
+   * stable across runs. @default 0 (a free port)
+   */
+  port?: number;
+  /**
+   * `false`: do not serve the JWKS, only sign tokens for `issuer` (another process serves the same
+   * `keysFile` on `port`, which must then be given). `resume()` starts serving. @default true
+   */
+  listen?: boolean;
 }
 
 /** What a token of `accessToken()` / `idToken()` says about its user. */
@@ -89,7 +106,8 @@ interface SigningKey {
 export class CognitoTestIssuer {
   /** How many times the JWKS has been requested, faults included. */
   jwksRequests = 0;
-  private keys: SigningKey[] = [createSigningKey()];
+  private keys: SigningKey[] = [];
+  private keysFile: string | undefined;
   private fault: JwksFault | null = null;
   private readonly sockets = new Set<Socket>();
 
@@ -100,21 +118,37 @@ export class CognitoTestIssuer {
     private port: number,
   ) {}
 
-  /** Generates a key and starts serving its JWKS on a free port of 127.0.0.1. */
+  /**
+   * Generates a key (or loads `keysFile`) and starts serving its JWKS on 127.0.0.1 (a free port
+   * unless `port` is given).
+   * @throws Error when `keysFile` cannot be read or is not a keys file, or `listen: false` comes
+   * without a `port`.
+   */
   static async start(options: CognitoTestIssuerOptions = {}): Promise<CognitoTestIssuer> {
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`CognitoTestIssuer option "port" must be a whole number from 0 to 65535, got ${port}`);
+    }
+    if (options.listen === false && port === 0) {
+      throw new Error('CognitoTestIssuer option "listen: false" needs a "port": the issuer URL contains it');
+    }
     const server = createServer();
     const issuer = new CognitoTestIssuer(
       options.userPoolId ?? 'us-east-1_TestPool1',
       options.clientId ?? 'test-client-id',
       server,
-      0,
+      port,
     );
+    issuer.keysFile = options.keysFile;
+    issuer.keys = options.keysFile
+      ? loadOrCreateKeysFile(options.keysFile, createSigningKey).map(fromPersisted)
+      : [createSigningKey()];
     server.on('request', (request, response) => issuer.serve(request, response));
     server.on('connection', (socket) => {
       issuer.sockets.add(socket);
       socket.on('close', () => issuer.sockets.delete(socket));
     });
-    await issuer.listen();
+    if (options.listen !== false) await issuer.listen(port);
     return issuer;
   }
 
@@ -194,6 +228,7 @@ export class CognitoTestIssuer {
   rotateKeys(options: TestKeyOptions = {}): string {
     const key = createSigningKey(options);
     this.keys = options.dropPrevious ? [key] : [...this.keys, key];
+    if (this.keysFile) saveKeysFile(this.keysFile, this.keys);
     return key.kid;
   }
 
@@ -355,4 +390,10 @@ function base64url(value: unknown): string {
 
 function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** A key read from a keys file, served as `createSigningKey()` serves a new RSA key. */
+function fromPersisted({ kid, privateKey }: PersistedSigningKey): SigningKey {
+  const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' });
+  return { kid, privateKey, jwk: { kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e } };
 }

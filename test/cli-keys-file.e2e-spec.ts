@@ -1,0 +1,69 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../sample/app.module';
+import { CognitoTestIssuer } from '../src/testing';
+import { createApp } from './support/create-app';
+import { freePort, root, runNode } from './support/processes';
+import { getWithToken } from './support/requests';
+
+/** The keys file under the CLI: `CognitoTestIssuer.start({ keysFile, port, listen })`. */
+describe('CognitoTestIssuer with a keys file', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nest-cognito-auth-keys-'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs tokens in one run that an app verifies against the next run, on the same fixed port', async () => {
+    const keysFile = join(dir, 'runs.json');
+    const port = await freePort();
+    const first = await CognitoTestIssuer.start({ keysFile, port });
+    const token = first.accessToken({ groups: ['admin'] });
+    await first.stop();
+
+    const second = await CognitoTestIssuer.start({ keysFile, port });
+    let app: INestApplication | undefined;
+    try {
+      expect(second.issuer).toBe(`http://127.0.0.1:${port}/us-east-1_TestPool1`);
+      expect(second.currentKid).toBe(first.currentKid);
+      app = await createApp(AppModule.forRoot(second.moduleOptions()), []);
+      expect((await getWithToken(app, '/admin', token)).status).toBe(200);
+    } finally {
+      await app?.close();
+      await second.stop();
+    }
+  });
+
+  it('keeps rotated keys in the file, oldest first', async () => {
+    const keysFile = join(dir, 'rotate.json');
+    const issuer = await CognitoTestIssuer.start({ keysFile, listen: false, port: 1 });
+    const before = issuer.currentKid;
+    const after = issuer.rotateKeys();
+    const kids = JSON.parse(readFileSync(keysFile, 'utf8')).keys.map((key: { kid: string }) => key.kid);
+    expect(kids).toEqual([before, after]);
+    const reloaded = await CognitoTestIssuer.start({ keysFile, listen: false, port: 1 });
+    expect(reloaded.currentKid).toBe(after);
+    expect(reloaded.jwks().keys.map((key) => key.kid)).toEqual([before, after]);
+  });
+
+  it('gives processes that create the file at once the same keys', async () => {
+    const keysFile = join(dir, 'race.json');
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => runNode([join(root, 'dist/cli/main.js'), 'token', '--keys', keysFile], dir)),
+    );
+    const kids = runs.map((run) => {
+      expect(run.code).toBe(0);
+      return JSON.parse(Buffer.from(run.stdout.split('.')[0]!, 'base64url').toString()).kid;
+    });
+    expect(new Set(kids).size).toBe(1);
+  });
+
+  it('refuses listen: false without a port, and a port out of range', async () => {
+    await expect(CognitoTestIssuer.start({ listen: false })).rejects.toThrow(/"listen: false" needs a "port"/);
+    await expect(CognitoTestIssuer.start({ port: 70000 })).rejects.toThrow(/option "port" must be a whole number/);
+  });
+});
