@@ -65,6 +65,18 @@ describe('module options', () => {
       ]);
     });
 
+    it('takes several pools, each with its own defaults', async () => {
+      const config = await startWith({
+        userPools: [valid, { userPoolId: 'us-east-1_Other1', clientId: null, tokenUse: 'id', issuerFormat: 'updated' }],
+      });
+      expect(config.pools.map((pool) => [pool.userPoolId, pool.tokenUse, pool.issuers.length])).toEqual([
+        ['eu-west-1_AbC123xyz', ['access'], 2],
+        ['us-east-1_Other1', ['id'], 1],
+      ]);
+      expect([...config.issuers.keys()]).toContain('https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1');
+      expect(config.realm).toBe('eu-west-1_AbC123xyz us-east-1_Other1');
+    });
+
     it('turns the verified-token cache off with cache: false', async () => {
       expect((await startWith({ ...valid, cache: false })).cache).toBeNull();
       expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({ maxEntries: 5 });
@@ -111,6 +123,16 @@ describe('module options', () => {
       ['cache true (only false or an object)', { ...valid, cache: true }, 'cache'],
       ['a zero cache size', { ...valid, cache: { maxEntries: 0 } }, 'cache.maxEntries'],
       ['a misspelt cache option', { ...valid, cache: { max: 5 } }, 'cache.max'],
+      ['prefetch not a boolean', { ...valid, jwks: { prefetch: 'yes' } }, 'jwks.prefetch'],
+      ['an unknown issuerFormat', { ...valid, issuerFormat: 'new' }, 'issuerFormat'],
+      ['issuerFormat beside an explicit issuer', { ...valid, issuer: 'http://127.0.0.1/p', issuerFormat: 'both' }, 'issuerFormat'],
+      ['userPools empty', { userPools: [] }, 'userPools'],
+      ['userPools not a list', { userPools: { userPoolId: 'eu-west-1_AbC123xyz' } }, 'userPools'],
+      ['a pool that is not an object', { userPools: ['eu-west-1_AbC123xyz'] }, 'userPools[0]'],
+      ['a pool with no clientId', { userPools: [valid, { userPoolId: 'eu-west-1_Other1' }] }, 'userPools[1].clientId'],
+      ['a pool with a misspelt option', { userPools: [{ ...valid, jwksURI: 'x' }] }, 'userPools[0].jwksURI'],
+      ['userPools beside a top-level pool', { ...valid, userPools: [valid] }, 'userPoolId'],
+      ['two pools with one issuer', { userPools: [valid, { ...valid, clientId: 'other' }] }, 'userPools[1].issuer'],
       ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
       ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
     ])('%s', async (_, options, option) => {

@@ -77,6 +77,8 @@ export interface TestKeyOptions {
   type?: 'rsa' | 'ec';
   /** RSA modulus length in bits. @default 2048 */
   modulusLength?: number;
+  /** The key's `kid`, e.g. one another issuer also uses. @default a random UUID */
+  kid?: string;
   /** Fields to add to or override in the served JWK (`use`, `alg`, `kty`…); `undefined` removes one. */
   jwk?: Record<string, unknown>;
 }
@@ -355,7 +357,7 @@ export class CognitoTestIssuer {
 }
 
 function createSigningKey(options: TestKeyOptions = {}): SigningKey {
-  const kid = randomUUID();
+  const kid = options.kid ?? randomUUID();
   if (options.type === 'ec') {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid, ...options.jwk };
