@@ -8,12 +8,22 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
+// The release line of each @nestjs package that goes with Nest 11 (GraphQL packages number their own).
+// A @nestjs devDependency missing here stops the script: add its Nest 11 range.
 const NEST_11 = {
   '@nestjs/common': '^11.1.0',
   '@nestjs/core': '^11.1.0',
   '@nestjs/passport': '^11.0.5',
   '@nestjs/platform-express': '^11.1.0',
+  '@nestjs/platform-fastify': '^11.1.0',
+  '@nestjs/platform-socket.io': '^11.1.0',
+  '@nestjs/platform-ws': '^11.1.0',
+  '@nestjs/websockets': '^11.1.0',
   '@nestjs/testing': '^11.1.0',
+  '@nestjs/terminus': '^11.0.0',
+  '@nestjs/graphql': '^13.1.0',
+  '@nestjs/apollo': '^13.1.0',
+  '@nestjs/mercurius': '^13.1.0',
 };
 // Only needed by `npm run lint`, which runs once, on the root install.
 const LINT_ONLY = ['eslint', '@eslint/js', 'typescript-eslint', 'prettier'];
@@ -22,10 +32,11 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const devDependencies = {};
 for (const [name, range] of Object.entries(pkg.devDependencies)) {
   if (LINT_ONLY.includes(name)) continue;
+  if (name.startsWith('@nestjs/') && !(name in NEST_11)) {
+    console.error(`.ci/nest11-manifest.js: no Nest 11 range for ${name}; add one to NEST_11`);
+    process.exit(1);
+  }
   devDependencies[name] = name in NEST_11 ? NEST_11[name] : range;
-}
-for (const name of Object.keys(NEST_11)) {
-  if (!(name in devDependencies)) devDependencies[name] = NEST_11[name];
 }
 const manifest = {
   name: 'nest-cognito-auth-nest11',
