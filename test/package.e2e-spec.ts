@@ -89,6 +89,9 @@ describe('the packed package, installed as a consumer installs it', () => {
   let tarball: string;
 
   beforeAll(() => {
+    if (!existsSync(join(root, 'dist', 'index.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
+    }
     work = mkdtempSync(join(tmpdir(), 'nest-cognito-auth-pack-'));
     const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root)) as {
       filename: string;
