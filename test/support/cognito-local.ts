@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const STARTUP_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS = 3;
 
 /**
  * The real cognito-local emulator (npm `cognito-local`) as a child process on 127.0.0.1, with its
@@ -23,6 +24,17 @@ export class CognitoLocal {
    * @throws Error with the emulator's output when it exits or stays silent for 30 s.
    */
   static async start(): Promise<CognitoLocal> {
+    // The port is picked before the emulator binds it; another process may take it in between.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await CognitoLocal.startOnce();
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(): Promise<CognitoLocal> {
     const dataDir = mkdtempSync(join(tmpdir(), 'cognito-local-'));
     // cognito-local stamps `http://HOST:PORT` into every token's `iss`, so the port is chosen up front
     // rather than letting the emulator bind port 0 (its tokens would then say `:0`).
@@ -33,29 +45,36 @@ export class CognitoLocal {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => fail('did not start within 30 s'), STARTUP_TIMEOUT_MS);
+        const onExit = (code: number | null) => fail(`exited with code ${code}`);
+        const onData = () => {
+          if (!output.includes(`Cognito Local running on http://127.0.0.1:${port}`)) return;
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve();
+        };
         function fail(reason: string) {
           clearTimeout(timer);
           reject(new Error(`cognito-local ${reason}:\n${output}`));
         }
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes(`Cognito Local running on http://127.0.0.1:${port}`)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
         child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (code) => fail(`exited with code ${code}`));
+        child.once('exit', onExit);
       });
     } catch (error) {
       child.kill();
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
     }
+    // Keep draining its request log (a full pipe would block the emulator) without keeping it.
+    child.stdout.removeAllListeners('data').resume();
+    child.stderr.removeAllListeners('data').resume();
     return new CognitoLocal(child, dataDir, `http://127.0.0.1:${port}`);
   }
 
