@@ -10,7 +10,7 @@ import {
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { INestApplication } from '@nestjs/common';
-import { CognitoAuthModule } from '../src';
+import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
 import { CognitoLocal } from './support/cognito-local';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
@@ -158,5 +158,33 @@ describe('tokens of the cognito-local emulator', () => {
     await other.close();
     expect(res.status).toBe(401);
     expect(res.body.message).toBe('Token client not accepted');
+  });
+
+  describe('configuration', () => {
+    async function appWith(options: Partial<CognitoAuthModuleOptions>): Promise<INestApplication> {
+      return createApp(CognitoAuthModule.forRoot({ userPoolId, clientId, ...options }), [GuardedController]);
+    }
+
+    it('refuses to start without issuer: a local_ pool id names no AWS region', async () => {
+      await expect(appWith({})).rejects.toThrow(/issuer/);
+    });
+
+    it('derives jwksUri from issuer', async () => {
+      const derived = await appWith({ issuer: emulator.issuer(userPoolId) });
+      const res = await getWithToken(derived, '/me', admin.AccessToken!);
+      await derived.close();
+      expect(res.status).toBe(200);
+    });
+
+    it('compares the issuer exactly: localhost is not 127.0.0.1', async () => {
+      const other = await appWith({
+        issuer: emulator.issuer(userPoolId).replace('127.0.0.1', 'localhost'),
+        jwksUri: emulator.jwksUri(userPoolId),
+      });
+      const res = await getWithToken(other, '/me', admin.AccessToken!);
+      await other.close();
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Token issuer not accepted');
+    });
   });
 });
