@@ -155,29 +155,32 @@ export class CognitoGuard extends AuthGuard() {
     if (scopes) assertAllScopes(payload, scopes);
   }
 
-  /** The one place a `CognitoAuthError` becomes an HTTP answer. */
+  /**
+   * The one place a `CognitoAuthError` becomes an HTTP answer. `description` is spelled out because
+   * Nest 11 leaves `error` out of the body when options are passed without one (Nest 12 fills it in).
+   */
   protected createHttpException(error: CognitoAuthError, context: ExecutionContext): HttpException {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
     if (error instanceof JwksUnavailableError) {
-      return new ServiceUnavailableException(error.message, { cause: error });
+      return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {
       this.setChallenge(
         context,
         `${realm}, error="insufficient_scope", error_description="${error.message}", scope="${error.required.join(' ')}"`,
       );
-      return new ForbiddenException(error.message, { cause: error });
+      return new ForbiddenException(error.message, { cause: error, description: 'Forbidden' });
     }
     if (error instanceof AuthorizationError) {
-      return new ForbiddenException(error.message, { cause: error });
+      return new ForbiddenException(error.message, { cause: error, description: 'Forbidden' });
     }
     if (error instanceof InvalidTokenError) {
       this.setChallenge(context, `${realm}, error="invalid_token", error_description="${error.message}"`);
-      return new UnauthorizedException(error.message, { cause: error });
+      return new UnauthorizedException(error.message, { cause: error, description: 'Unauthorized' });
     }
     this.setChallenge(context, realm);
-    return new UnauthorizedException(error.message, { cause: error });
+    return new UnauthorizedException(error.message, { cause: error, description: 'Unauthorized' });
   }
 
   /**
