@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CognitoAuthModuleOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     app = await NestFactory.create(AppModule.forRoot(options), { logger: ['error', 'warn'], abortOnError: false });
     await app.listen(settings.port, '127.0.0.1');
     // The port really bound: PORT=0 asks the system for a free one.
-    const { port } = app.getHttpServer().address() as AddressInfo;
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     const url = `http://127.0.0.1:${port}`;
 
     console.log(`Sample listening on ${url}`);
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
       console.log(`curl -i -H "Authorization: Bearer <access token>" ${url}/me`);
     } else if (issuer) {
       console.log(`Tokens come from an embedded local issuer, ${issuer.issuer} (no AWS account needed).`);
-      console.log('Set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID to verify a real pool instead. Try (tokens valid 1 h):');
+      console.log(
+        'Set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID to verify a real pool instead. Try (tokens valid 1 h):',
+      );
       console.log(tryItLines(url, issuer).join('\n'));
     }
     console.log('Ctrl+C stops it.');

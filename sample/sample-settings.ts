@@ -31,12 +31,15 @@ export function readSampleSettings(env: NodeJS.ProcessEnv): SampleSettings {
   const jwksUri = nonEmpty(env.COGNITO_JWKS_URI);
   if (userPoolId === undefined && clientId === undefined) {
     if (issuer !== undefined || jwksUri !== undefined) {
-      throw new SampleSettingsError('COGNITO_ISSUER and COGNITO_JWKS_URI need COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID');
+      throw new SampleSettingsError(
+        'COGNITO_ISSUER and COGNITO_JWKS_URI need COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID',
+      );
     }
     return { port, auth: { mode: 'local' } };
   }
   // One of the two alone is a typo, not a request for local mode: say so rather than ignore it.
-  if (userPoolId === undefined) throw new SampleSettingsError('COGNITO_USER_POOL_ID is required with COGNITO_CLIENT_ID');
+  if (userPoolId === undefined)
+    throw new SampleSettingsError('COGNITO_USER_POOL_ID is required with COGNITO_CLIENT_ID');
   if (clientId === undefined) throw new SampleSettingsError('COGNITO_CLIENT_ID is required with COGNITO_USER_POOL_ID');
   return {
     port,

@@ -165,7 +165,10 @@ function poolIssuers(
   });
   if (options.issuer !== undefined) {
     if (options.issuerFormat !== undefined) {
-      throw new CognitoConfigError(`${prefix}issuerFormat`, 'cannot be combined with issuer, which is accepted exactly');
+      throw new CognitoConfigError(
+        `${prefix}issuerFormat`,
+        'cannot be combined with issuer, which is accepted exactly',
+      );
     }
     return [withJwks(httpUrl(`${prefix}issuer`, options.issuer))];
   }
@@ -264,7 +267,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function integer(option: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
-    throw new CognitoConfigError(option, `must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${describe(value)}`);
+    throw new CognitoConfigError(
+      option,
+      `must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -272,10 +278,7 @@ function integer(option: string, value: unknown, fallback: number, min: number):
 function rejectUnknownKeys(object: object, known: ReadonlySet<string>, prefix: string): void {
   for (const key of Object.keys(object)) {
     if (!known.has(key)) {
-      throw new CognitoConfigError(
-        `${prefix}${key}`,
-        `is not an option (expected one of ${[...known].join(', ')})`,
-      );
+      throw new CognitoConfigError(`${prefix}${key}`, `is not an option (expected one of ${[...known].join(', ')})`);
     }
   }
 }

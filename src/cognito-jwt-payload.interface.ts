@@ -66,8 +66,7 @@ export type CognitoMachineTokenPayload<TCustom extends object = {}> = CognitoAcc
 
 /** What `@CognitoUser()` returns: the verified payload of either kind of Cognito token. */
 export type CognitoJwtPayload<TCustom extends object = {}> =
-  | CognitoAccessTokenPayload<TCustom>
-  | CognitoIdTokenPayload<TCustom>;
+  CognitoAccessTokenPayload<TCustom> | CognitoIdTokenPayload<TCustom>;
 
 /** The kinds of Cognito JWT (`token_use`). Refresh tokens are not JWTs and are never accepted. */
 export type CognitoTokenUse = CognitoJwtPayload['token_use'];

@@ -13,9 +13,7 @@ import { requestOf } from './execution-context-transport';
  * me(@CognitoUser() user: CognitoJwtPayload, @CognitoUser('sub') sub: string) {}
  * ```
  */
-export const CognitoUser = createParamDecorator(
-  (claim: string | undefined, context: ExecutionContext): unknown => {
-    const user = requestOf(context).user as CognitoJwtPayload | undefined;
-    return claim === undefined ? user : user?.[claim];
-  },
-);
+export const CognitoUser = createParamDecorator((claim: string | undefined, context: ExecutionContext): unknown => {
+  const user = requestOf(context).user as CognitoJwtPayload | undefined;
+  return claim === undefined ? user : user?.[claim];
+});

@@ -121,7 +121,11 @@ export class CognitoGuard extends AuthGuard() {
    * that throws is logged (it is the app's bug or outage, not the client's) and the token refused.
    * @throws VerifyHookRejectedError
    */
-  protected async runVerifyHook(payload: CognitoJwtPayload, request: unknown, context: ExecutionContext): Promise<void> {
+  protected async runVerifyHook(
+    payload: CognitoJwtPayload,
+    request: unknown,
+    context: ExecutionContext,
+  ): Promise<void> {
     const hook = this.config.verify;
     if (!hook) return;
     let accepted: unknown;
@@ -200,8 +204,7 @@ export class CognitoGuard extends AuthGuard() {
 
   private setChallenge(context: ExecutionContext, challenge: string): void {
     const response = httpResponseOf(context) as
-      | { setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void }
-      | undefined;
+      { setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void } | undefined;
     // Express (and Node's own response) has setHeader; Fastify's reply has header().
     if (typeof response?.setHeader === 'function') response.setHeader('WWW-Authenticate', challenge);
     else if (typeof response?.header === 'function') response.header('WWW-Authenticate', challenge);

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { KeyObject } from 'node:crypto';
 import passport from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
 import type { CognitoAuthConfig } from './cognito-auth.config';
@@ -42,7 +41,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
         keys.keyFor(request, token).then(
           // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is parsed
           // per request.
-          (key) => done(null, key as KeyObject as unknown as string),
+          (key) => done(null, key as unknown as string),
           (error: unknown) => done(error),
         );
       },

@@ -52,20 +52,20 @@ const GRAPHQL_CODES: Readonly<Record<number, string>> = {
  * translation of a 503 would say `INTERNAL_SERVER_ERROR`); WebSockets get a `WsException`, which
  * Nest sends to the client as an `exception` event (anything else would read "Internal server error").
  */
-export function exceptionForTransport(
-  exception: HttpException,
-  reason: string,
-  context: ExecutionContext,
-): Error {
+export function exceptionForTransport(exception: HttpException, reason: string, context: ExecutionContext): Error {
   const statusCode = exception.getStatus();
   const transport = transportOf(context);
   if (transport === 'graphql') {
+    // Optional peers, loaded only when a GraphQL or WebSocket request comes: an HTTP-only app need not
+    // install them, and a static import would make it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { GraphQLError } = require('graphql') as typeof import('graphql');
     return new GraphQLError(exception.message, {
       extensions: { code: GRAPHQL_CODES[statusCode] ?? 'INTERNAL_SERVER_ERROR', statusCode, reason },
     });
   }
   if (transport === 'ws') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { WsException } = require('@nestjs/websockets') as typeof import('@nestjs/websockets');
     return new WsException({ status: 'error', statusCode, reason, message: exception.message });
   }

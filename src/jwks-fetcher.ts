@@ -1,3 +1,4 @@
+import type { ReadableStream } from 'node:stream/web';
 import { JwksUnavailableError } from './errors';
 
 /** Largest JWKS body accepted: a pool's JWKS is a few KiB. */
@@ -49,7 +50,7 @@ export class JwksFetcher {
 
 async function readCapped(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -162,7 +162,7 @@ export class JwksKeySet {
 function usableKeys(signingKeys: readonly SigningKey[]): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
   for (const signingKey of signingKeys) {
-    const { kid, alg } = signingKey as SigningKey & { alg?: string };
+    const { kid, alg } = signingKey;
     if (typeof kid !== 'string' || kid.length === 0 || keys.has(kid)) continue;
     if (alg !== undefined && alg !== COGNITO_JWT_ALGORITHM) continue;
     let key: KeyObject;

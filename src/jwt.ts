@@ -106,4 +106,14 @@ export function assertClaimTypes(payload: Readonly<Record<string, unknown>>): vo
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat', 'auth_time'] as const;
-const STRING_CLAIMS = ['iss', 'sub', 'token_use', 'client_id', 'scope', 'jti', 'username', 'origin_jti', 'event_id'] as const;
+const STRING_CLAIMS = [
+  'iss',
+  'sub',
+  'token_use',
+  'client_id',
+  'scope',
+  'jti',
+  'username',
+  'origin_jti',
+  'event_id',
+] as const;

@@ -21,7 +21,9 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  */
 export const Scopes = (...scopes: string[]): ClassDecorator & MethodDecorator => {
   if (scopes.length === 0 || !scopes.every((scope) => typeof scope === 'string' && SCOPE_TOKEN.test(scope))) {
-    throw new TypeError(`@Scopes() takes one or more scope names in RFC 6750's alphabet, got ${JSON.stringify(scopes)}`);
+    throw new TypeError(
+      `@Scopes() takes one or more scope names in RFC 6750's alphabet, got ${JSON.stringify(scopes)}`,
+    );
   }
   return SCOPES_METADATA(scopes);
 };

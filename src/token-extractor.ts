@@ -7,6 +7,8 @@ import { HandshakeRequest } from './handshake-request';
  * the resolver context, for WebSockets the connection's `HandshakeRequest`.
  * @returns the token, or `null`/`undefined` when the request carries none.
  */
+// `any`: the request is the platform's (Express, Fastify, a GraphQL context's, a WebSocket handshake).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CognitoTokenExtractor = (request: any) => string | null | undefined;
 
 /**

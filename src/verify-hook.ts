@@ -11,6 +11,8 @@ import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
  * verify: async (payload) => !(await revocations.has(payload.jti))
  * ```
  */
+// `any`: the request is the platform's, as for `CognitoTokenExtractor`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CognitoVerifyHook = (payload: CognitoJwtPayload, request: any) => boolean | Promise<boolean>;
 
 /** The `verify` hook refused the token, or threw (the hook's error is the `cause`). */

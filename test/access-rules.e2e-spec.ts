@@ -77,8 +77,16 @@ describe.each(platforms)('access rules on %s', (...platform) => {
     });
 
     it('are told from user tokens by isMachineToken()', async () => {
-      expect((await getWithToken(app, '/kind', machineToken(issuer))).body).toEqual({ machine: true, access: true, id: false });
-      expect((await getWithToken(app, '/kind', issuer.accessToken())).body).toEqual({ machine: false, access: true, id: false });
+      expect((await getWithToken(app, '/kind', machineToken(issuer))).body).toEqual({
+        machine: true,
+        access: true,
+        id: false,
+      });
+      expect((await getWithToken(app, '/kind', issuer.accessToken())).body).toEqual({
+        machine: false,
+        access: true,
+        id: false,
+      });
     });
   });
 
@@ -103,7 +111,10 @@ describe.each(platforms)('access rules on %s', (...platform) => {
         seen.push([payload, request.headers['x-tenant']]);
         return true;
       });
-      const res = await getWithToken(app, '/sub', issuer.accessToken({ claims: { sub: 'u-1' } })).set('x-tenant', 't-1');
+      const res = await getWithToken(app, '/sub', issuer.accessToken({ claims: { sub: 'u-1' } })).set(
+        'x-tenant',
+        't-1',
+      );
       expect(res.body).toEqual({ sub: 'u-1' });
       expect(seen).toEqual([[expect.objectContaining({ sub: 'u-1', token_use: 'access' }), 't-1']]);
     });
@@ -135,7 +146,10 @@ describe.each(platforms)('access rules on %s', (...platform) => {
       const async = await appWith(() => Promise.reject(new Error('database down')));
       expect((await getWithToken(async, '/me', issuer.accessToken())).status).toBe(401);
       expect(logged).toHaveBeenCalledTimes(2);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('verify hook threw'), expect.stringContaining('database down'));
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringContaining('verify hook threw'),
+        expect.stringContaining('database down'),
+      );
       logged.mockRestore();
     });
 

@@ -102,7 +102,10 @@ describe('the nest-cognito-auth CLI', () => {
 
     it('--id makes an id token; --claim sets claims, read as JSON when they parse', async () => {
       const { token: id } = await token('--id', '--claim', 'email=dev@example.com', '--claim', 'custom:tier=3');
-      expect((await getWithToken(app, '/profile', id)).body).toEqual({ email: 'dev@example.com', username: 'test-user' });
+      expect((await getWithToken(app, '/profile', id)).body).toEqual({
+        email: 'dev@example.com',
+        username: 'test-user',
+      });
       expect((await getWithToken(app, '/me', id)).status).toBe(401);
       const payload = JSON.parse(Buffer.from(id.split('.')[1]!, 'base64url').toString());
       expect(payload).toMatchObject({ token_use: 'id', 'custom:tier': 3, email: 'dev@example.com' });

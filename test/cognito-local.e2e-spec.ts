@@ -10,7 +10,7 @@ import {
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { INestApplication } from '@nestjs/common';
-import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
+import { CognitoAuthModule, type CognitoSinglePoolOptions } from '../src';
 import { CognitoLocal } from './support/cognito-local';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
@@ -161,7 +161,7 @@ describe('tokens of the cognito-local emulator', () => {
   });
 
   describe('configuration', () => {
-    async function appWith(options: Partial<CognitoAuthModuleOptions>): Promise<INestApplication> {
+    async function appWith(options: Partial<CognitoSinglePoolOptions>): Promise<INestApplication> {
       return createApp(CognitoAuthModule.forRoot({ userPoolId, clientId, ...options }), [GuardedController]);
     }
 

@@ -16,7 +16,10 @@ describe('decorators refuse meaningless arguments where they are written', () =>
     expect(() => Scopes('orders/read orders/write')).toThrow('@Scopes() takes one or more scope names');
   });
 
-  it.each(['a"b', 'a\\b', 'caf\u00e9', 'tab\there'])('@Scopes() refuses %j, which cannot go into a challenge', (scope) => {
-    expect(() => Scopes(scope)).toThrow(TypeError);
-  });
+  it.each(['a"b', 'a\\b', 'caf\u00e9', 'tab\there'])(
+    '@Scopes() refuses %j, which cannot go into a challenge',
+    (scope) => {
+      expect(() => Scopes(scope)).toThrow(TypeError);
+    },
+  );
 });

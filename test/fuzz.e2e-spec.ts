@@ -52,12 +52,12 @@ describe.each(platforms)('fuzzing the verification with fast-check on %s', (...p
     const [h, p, s] = valid.split('.') as [string, string, string];
     const other = issuer.idToken().split('.') as [string, string, string];
     const variants = fc.oneof(
-      fc.tuple(fc.nat({ max: valid.length }), fc.string({ minLength: 1, maxLength: 4 })).map(
-        ([at, text]) => `${valid.slice(0, at)}${text}${valid.slice(at)}`,
-      ),
-      fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 1, max: 8 })).map(
-        ([at, count]) => `${valid.slice(0, at)}${valid.slice(at + count)}`,
-      ),
+      fc
+        .tuple(fc.nat({ max: valid.length }), fc.string({ minLength: 1, maxLength: 4 }))
+        .map(([at, text]) => `${valid.slice(0, at)}${text}${valid.slice(at)}`),
+      fc
+        .tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 1, max: 8 }))
+        .map(([at, count]) => `${valid.slice(0, at)}${valid.slice(at + count)}`),
       fc.constantFrom(`${p}.${h}.${s}`, `${h}.${other[1]}.${s}`, `${other[0]}.${p}.${s}`, `${h}.${p}.${other[2]}`),
     );
     await fc.assert(
@@ -94,8 +94,22 @@ describe.each(platforms)('fuzzing the verification with fast-check on %s', (...p
   it('never answers 5xx for correctly signed tokens with random claims, and accepts only valid ones', async () => {
     const base = JSON.parse(Buffer.from(valid.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     const names = fc.constantFrom(
-      'exp', 'nbf', 'iat', 'auth_time', 'iss', 'sub', 'token_use', 'client_id', 'aud', 'scope', 'jti',
-      'username', 'cognito:groups', '__proto__', 'constructor', 'toString',
+      'exp',
+      'nbf',
+      'iat',
+      'auth_time',
+      'iss',
+      'sub',
+      'token_use',
+      'client_id',
+      'aud',
+      'scope',
+      'jti',
+      'username',
+      'cognito:groups',
+      '__proto__',
+      'constructor',
+      'toString',
     );
     const changes = fc.dictionary(names, fc.oneof(fc.jsonValue(), fc.constant(undefined)), { minKeys: 1, maxKeys: 3 });
     await fc.assert(
@@ -121,9 +135,12 @@ function isValidAccessToken(payload: Record<string, unknown>, issuer: CognitoTes
   const optionalFinite = (v: unknown) => v === undefined || finite(v);
   const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
   return (
-    finite(payload.exp) && (payload.exp as number) > now &&
-    finite(payload.iat) && (payload.iat as number) <= now + 1 &&
-    optionalFinite(payload.nbf) && (payload.nbf === undefined || (payload.nbf as number) <= now + 1) &&
+    finite(payload.exp) &&
+    (payload.exp as number) > now &&
+    finite(payload.iat) &&
+    (payload.iat as number) <= now + 1 &&
+    optionalFinite(payload.nbf) &&
+    (payload.nbf === undefined || (payload.nbf as number) <= now + 1) &&
     optionalFinite(payload.auth_time) &&
     payload.iss === issuer.issuer &&
     payload.token_use === 'access' &&

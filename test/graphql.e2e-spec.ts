@@ -66,7 +66,9 @@ describe.each(platforms)('GraphQL resolvers on %s', (_, createAdapter) => {
   });
 
   it('applies @TokenUse on a query', async () => {
-    expect((await graphql(app, '{ email }', issuer.idToken())).body).toEqual({ data: { email: 'test-user@example.com' } });
+    expect((await graphql(app, '{ email }', issuer.idToken())).body).toEqual({
+      data: { email: 'test-user@example.com' },
+    });
     const refused = await graphql(app, '{ email }', issuer.accessToken());
     expect(refused.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });

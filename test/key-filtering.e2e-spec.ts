@@ -32,12 +32,19 @@ describe.each(platforms)('which JWKS keys verify tokens on %s', (...platform) =>
     ['J3', 'an RSA key for encryption (use: enc)', { jwk: { use: 'enc' } }],
     ['J4', 'an RSA key for another algorithm (alg: RS512)', { jwk: { alg: 'RS512' } }],
     ['J5', 'an RSA key for RSA-OAEP (alg: RSA-OAEP)', { jwk: { alg: 'RSA-OAEP' } }],
-    ['J6', 'an oct key holding the public key as an HMAC secret', { jwk: { kty: 'oct', n: undefined, e: undefined, k: 'c2VjcmV0' } }],
+    [
+      'J6',
+      'an oct key holding the public key as an HMAC secret',
+      { jwk: { kty: 'oct', n: undefined, e: undefined, k: 'c2VjcmV0' } },
+    ],
   ])('[%s] never verifies with %s', async (_, __, key) => {
     const poolToken = issuer.accessToken();
     issuer.rotateKeys(key);
     const res = await getWithToken(app, '/me', issuer.accessToken());
-    expect({ status: res.status, message: res.body.message }).toEqual({ status: 401, message: 'Signing key not found' });
+    expect({ status: res.status, message: res.body.message }).toEqual({
+      status: 401,
+      message: 'Signing key not found',
+    });
     // The usable key of the same JWKS still works.
     expect((await getWithToken(app, '/me', poolToken)).status).toBe(200);
   });
@@ -50,6 +57,9 @@ describe.each(platforms)('which JWKS keys verify tokens on %s', (...platform) =>
   it('[J8] answers 503 when the JWKS holds no usable key at all', async () => {
     issuer.rotateKeys({ modulusLength: 1024, dropPrevious: true });
     const res = await getWithToken(app, '/me', issuer.accessToken());
-    expect({ status: res.status, message: res.body.message }).toEqual({ status: 503, message: 'Signing keys unavailable' });
+    expect({ status: res.status, message: res.body.message }).toEqual({
+      status: 503,
+      message: 'Signing keys unavailable',
+    });
   });
 });

@@ -68,7 +68,8 @@ describe('memory under a flood of forged tokens', () => {
     }
     const elapsed = Date.now() - started;
     const growth = heapUsed() - before;
-    if (process.env.REPORT_MEMORY) console.info(`heap growth after 100,000 forged tokens: ${(growth / 1048576).toFixed(1)} MB in ${elapsed} ms`);
+    if (process.env.REPORT_MEMORY)
+      console.info(`heap growth after 100,000 forged tokens: ${(growth / 1048576).toFixed(1)} MB in ${elapsed} ms`);
 
     expect(refused).toBe(100_000);
     // Unknown kids refetch at most once per 6 s cooldown.

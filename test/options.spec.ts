@@ -47,13 +47,22 @@ describe('module options', () => {
 
     it('derives the region of a GovCloud pool', async () => {
       const config = await startWith({ ...valid, userPoolId: 'us-gov-west-1_AbC123xyz' });
-      expect(config.pools[0]!.issuers[0]!.issuer).toBe('https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC123xyz');
+      expect(config.pools[0]!.issuers[0]!.issuer).toBe(
+        'https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC123xyz',
+      );
     });
 
     it('derives the JWKS URI from an explicit issuer', async () => {
-      const config = await startWith({ ...valid, userPoolId: 'local_4pZzTjzv', issuer: 'http://localhost:9229/local_4pZzTjzv' });
+      const config = await startWith({
+        ...valid,
+        userPoolId: 'local_4pZzTjzv',
+        issuer: 'http://localhost:9229/local_4pZzTjzv',
+      });
       expect(config.pools[0]!.issuers).toEqual([
-        { issuer: 'http://localhost:9229/local_4pZzTjzv', jwksUri: 'http://localhost:9229/local_4pZzTjzv/.well-known/jwks.json' },
+        {
+          issuer: 'http://localhost:9229/local_4pZzTjzv',
+          jwksUri: 'http://localhost:9229/local_4pZzTjzv/.well-known/jwks.json',
+        },
       ]);
     });
 
@@ -73,7 +82,9 @@ describe('module options', () => {
         ['eu-west-1_AbC123xyz', ['access'], 2],
         ['us-east-1_Other1', ['id'], 1],
       ]);
-      expect([...config.issuers.keys()]).toContain('https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1');
+      expect([...config.issuers.keys()]).toContain(
+        'https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1',
+      );
       expect(config.realm).toBe('eu-west-1_AbC123xyz us-east-1_Other1');
     });
 
@@ -115,7 +126,11 @@ describe('module options', () => {
       ['an infinite timeout', { ...valid, jwks: { timeoutMs: Infinity } }, 'jwks.timeoutMs'],
       ['a fractional timeout', { ...valid, jwks: { timeoutMs: 2500.5 } }, 'jwks.timeoutMs'],
       ['a timeout past what a timer holds', { ...valid, jwks: { timeoutMs: 2 ** 32 } }, 'jwks.timeoutMs'],
-      ['a zero cache age (lru-cache reads it as forever)', { ...valid, jwks: { cacheMaxAgeMs: 0 } }, 'jwks.cacheMaxAgeMs'],
+      [
+        'a zero cache age (lru-cache reads it as forever)',
+        { ...valid, jwks: { cacheMaxAgeMs: 0 } },
+        'jwks.cacheMaxAgeMs',
+      ],
       ['a fractional cache age', { ...valid, jwks: { cacheMaxAgeMs: 1000.5 } }, 'jwks.cacheMaxAgeMs'],
       ['a fractional rate', { ...valid, jwks: { requestsPerMinute: 1.5 } }, 'jwks.requestsPerMinute'],
       ['a token size limit too small for any JWT', { ...valid, maxTokenBytes: 100 }, 'maxTokenBytes'],
@@ -125,7 +140,11 @@ describe('module options', () => {
       ['a misspelt cache option', { ...valid, cache: { max: 5 } }, 'cache.max'],
       ['prefetch not a boolean', { ...valid, jwks: { prefetch: 'yes' } }, 'jwks.prefetch'],
       ['an unknown issuerFormat', { ...valid, issuerFormat: 'new' }, 'issuerFormat'],
-      ['issuerFormat beside an explicit issuer', { ...valid, issuer: 'http://127.0.0.1/p', issuerFormat: 'both' }, 'issuerFormat'],
+      [
+        'issuerFormat beside an explicit issuer',
+        { ...valid, issuer: 'http://127.0.0.1/p', issuerFormat: 'both' },
+        'issuerFormat',
+      ],
       ['userPools empty', { userPools: [] }, 'userPools'],
       ['userPools not a list', { userPools: { userPoolId: 'eu-west-1_AbC123xyz' } }, 'userPools'],
       ['a pool that is not an object', { userPools: ['eu-west-1_AbC123xyz'] }, 'userPools[0]'],

@@ -22,7 +22,13 @@ const user: CognitoJwtPayload<Custom> = {
   username: 'alice',
   tenant_id: 't-1',
 };
-const machine: CognitoJwtPayload<Custom> = { ...common, sub: 'client-1', token_use: 'access', client_id: 'client-1', tenant_id: 't-1' };
+const machine: CognitoJwtPayload<Custom> = {
+  ...common,
+  sub: 'client-1',
+  token_use: 'access',
+  client_id: 'client-1',
+  tenant_id: 't-1',
+};
 const id: CognitoJwtPayload<Custom> = { ...common, sub: 'user-1', token_use: 'id', aud: 'client-1', tenant_id: 't-1' };
 
 describe('payload type guards', () => {
@@ -51,7 +57,7 @@ describe('payload type guards', () => {
     expect(isMachineToken(user)).toBe(false);
     expect(isMachineToken(id)).toBe(false);
     // An access token whose sub is not its client is a user's, even without a username.
-    expect(isMachineToken({ ...machine, sub: 'user-2' } as CognitoJwtPayload)).toBe(false);
+    expect(isMachineToken({ ...machine, sub: 'user-2' })).toBe(false);
     const payload = machine as CognitoJwtPayload<Custom>;
     if (isMachineToken(payload)) {
       const clientId: string = payload.client_id;

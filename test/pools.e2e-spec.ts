@@ -56,7 +56,7 @@ describe.each(platforms)('several user pools on %s', (...platform) => {
     await Promise.all([users.stop(), staff.stop(), other.stop()]);
   });
 
-  it('accepts each pool\'s tokens, selected by iss, though both pools use the same kid', async () => {
+  it("accepts each pool's tokens, selected by iss, though both pools use the same kid", async () => {
     expect(staff.currentKid).toBe(users.currentKid);
     const fromUsers = await getWithToken(app, '/me', users.accessToken());
     const fromStaff = await getWithToken(app, '/me', staff.accessToken());
@@ -64,7 +64,7 @@ describe.each(platforms)('several user pools on %s', (...platform) => {
     expect([fromStaff.status, fromStaff.body.iss]).toEqual([200, staff.issuer]);
   });
 
-  it('refuses a token signed by one pool under the other pool\'s iss', async () => {
+  it("refuses a token signed by one pool under the other pool's iss", async () => {
     const forged = users.accessToken({ claims: { iss: staff.issuer, client_id: staff.clientId } });
     const res = await getWithToken(app, '/me', forged);
     expect([res.status, res.body.message]).toEqual([401, 'Token signature invalid']);
@@ -76,12 +76,12 @@ describe.each(platforms)('several user pools on %s', (...platform) => {
     expect(other.jwksRequests).toBe(0);
   });
 
-  it('checks the client against the token\'s own pool', async () => {
+  it("checks the client against the token's own pool", async () => {
     const res = await getWithToken(app, '/me', users.accessToken({ claims: { client_id: staff.clientId } }));
     expect([res.status, res.body.message]).toEqual([401, 'Token client not accepted']);
   });
 
-  it('applies each pool\'s tokenUse where a route has no @TokenUse', async () => {
+  it("applies each pool's tokenUse where a route has no @TokenUse", async () => {
     expect((await getWithToken(app, '/me', staff.idToken())).status).toBe(200);
     expect((await getWithToken(app, '/me', users.idToken())).status).toBe(401);
   });
@@ -122,7 +122,8 @@ describe('the two issuer formats of a pool (IssuerConfigurationType)', () => {
       [PoolsController],
     );
     try {
-      const answer = async (iss: string) => (await getWithToken(app, '/me', issuer.accessToken({ claims: { iss } }))).status;
+      const answer = async (iss: string) =>
+        (await getWithToken(app, '/me', issuer.accessToken({ claims: { iss } }))).status;
       return { original: await answer(original), updated: await answer(updated) };
     } finally {
       await app.close();

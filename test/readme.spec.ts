@@ -33,12 +33,16 @@ export function readmeSnippets(markdown: string): Snippet[] {
 
 /** Type-checks `snippets` together; returns one formatted message per diagnostic in them. */
 export function typeCheckSnippets(snippets: readonly Snippet[]): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  })!;
+  )!;
   const options: ts.CompilerOptions = {
     ...config.options,
     noEmit: true,
@@ -84,7 +88,11 @@ describe('the README', () => {
   });
 
   it('check catches a snippet that does not type-check', () => {
-    const broken = { file: join(snippetDir, 'broken.ts'), line: 1, code: "import { Groups } from 'nest-cognito-auth';\nGroups(42);\n" };
+    const broken = {
+      file: join(snippetDir, 'broken.ts'),
+      line: 1,
+      code: "import { Groups } from 'nest-cognito-auth';\nGroups(42);\n",
+    };
     expect(typeCheckSnippets([broken])).toEqual([expect.stringMatching(/^README\.md:2: Argument of type 'number'/)]);
   });
 });

@@ -10,9 +10,9 @@ const SAMPLE = 'dist-sample/sample/main.js';
 
 /** The curl lines the sample printed, as [path, token or undefined]. */
 function curlLines(stdout: string): { path: string; token: string | undefined }[] {
-  return [...stdout.matchAll(/^curl -i (?:-H "Authorization: Bearer ([\w.-]+)" )?http:\/\/127\.0\.0\.1:\d+(\/\S*)$/gm)].map(
-    ([, token, path]) => ({ path: path!, token }),
-  );
+  return [
+    ...stdout.matchAll(/^curl -i (?:-H "Authorization: Bearer ([\w.-]+)" )?http:\/\/127\.0\.0\.1:\d+(\/\S*)$/gm),
+  ].map(([, token, path]) => ({ path: path!, token }));
 }
 
 async function status(url: string, token?: string): Promise<number> {
@@ -102,7 +102,9 @@ describe('the sample, run as a process in local mode', () => {
       const { port } = busy.address() as { port: number };
       sample = startNode([SAMPLE], { PORT: String(port) });
       expect(await sample.exited).toBe(1);
-      expect(sample.stderr).toMatch(new RegExp(`^sample: port ${port} of 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\): PORT=0`, 'm'));
+      expect(sample.stderr).toMatch(
+        new RegExp(`^sample: port ${port} of 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\): PORT=0`, 'm'),
+      );
     });
 
     it('when PORT is not a port', async () => {

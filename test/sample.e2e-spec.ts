@@ -50,9 +50,12 @@ describe.each(platforms)('the sample app on %s', (...platform) => {
   const callers: Caller[] = ['nobody', 'admin', 'user', 'support', 'id token'];
 
   describe.each(answers)('GET %s', (path, ...statuses) => {
-    it.each(callers.map((caller, i) => [caller, statuses[i]!] as const))('answers %s with %i', async (caller, status) => {
-      expect((await call(path, caller)).status).toBe(status);
-    });
+    it.each(callers.map((caller, i) => [caller, statuses[i]!] as const))(
+      'answers %s with %i',
+      async (caller, status) => {
+        expect((await call(path, caller)).status).toBe(status);
+      },
+    );
   });
 
   it('/me answers with the verified access token payload', async () => {
@@ -61,7 +64,10 @@ describe.each(platforms)('the sample app on %s', (...platform) => {
   });
 
   it('/profile answers with the email and username of the id token', async () => {
-    expect((await call('/profile', 'id token')).body).toEqual({ email: 'test-user@example.com', username: 'test-user' });
+    expect((await call('/profile', 'id token')).body).toEqual({
+      email: 'test-user@example.com',
+      username: 'test-user',
+    });
   });
 
   it('/orders names the missing scope', async () => {

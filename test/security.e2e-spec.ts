@@ -70,7 +70,7 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
   });
 
   describe('signature and integrity', () => {
-    it('[S1] refuses a token signed by another key under the pool key\'s kid', async () => {
+    it("[S1] refuses a token signed by another key under the pool key's kid", async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const [header, payload] = issuer.accessToken().split('.');
       const forged = sign('sha256', Buffer.from(`${header}.${payload}`), privateKey).toString('base64url');
@@ -86,7 +86,7 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
       await expectRefused(respell(issuer.accessToken(), 0, { typ: 'JWT' }), 'Token signature invalid');
     });
 
-    it('[S4] refuses a token whose signature segment was swapped for another token\'s', async () => {
+    it("[S4] refuses a token whose signature segment was swapped for another token's", async () => {
       const [header, payload] = issuer.accessToken({ groups: ['admin'] }).split('.');
       const signature = issuer.accessToken().split('.')[2];
       await expectRefused(`${header}.${payload}.${signature}`, 'Token signature invalid', '/admin');
@@ -141,7 +141,7 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
       ['H2', 'x5u', { kid: 'attacker', x5u: 'URL' }, 'Signing key not found'],
       ['H3', 'an embedded jwk', { kid: 'attacker', jwk: attackerJwk }, 'Signing key not found'],
       ['H4', 'x5c', { kid: 'attacker', x5c: ['MIIB'] }, 'Signing key not found'],
-      ['H5', 'jku with the pool key\'s kid', { kid: 'POOL', jku: 'URL' }, 'Signing key not found'],
+      ['H5', "jku with the pool key's kid", { kid: 'POOL', jku: 'URL' }, 'Signing key not found'],
     ])('[%s] never uses or fetches %s', async (_, __, header, reason) => {
       const filled = JSON.parse(JSON.stringify(header).replaceAll('URL', attacker.url)) as Record<string, unknown>;
       if (filled.kid === 'POOL') filled.kid = issuer.currentKid;
@@ -171,7 +171,10 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
     ])('[%s] refuses %s', async (_, __, claim) => {
       const [name] = /^"[^"]+"/.exec(claim)!;
       const payload = JSON.stringify(claims()).replace(new RegExp(`${name}:("[^"]*"|[^,}]*),?`), '');
-      const token = issuer.signJson(JSON.stringify({ alg: 'RS256', kid: issuer.currentKid }), `${payload.slice(0, -1)},${claim}}`);
+      const token = issuer.signJson(
+        JSON.stringify({ alg: 'RS256', kid: issuer.currentKid }),
+        `${payload.slice(0, -1)},${claim}}`,
+      );
       await expectRefused(token, 'Token claim invalid');
     });
 
@@ -182,7 +185,10 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
 
     it('[C13] reads a duplicated claim as JSON.parse does (the last one), which the signature covers', async () => {
       const payload = JSON.stringify(claims());
-      const token = issuer.signJson(JSON.stringify({ alg: 'RS256', kid: issuer.currentKid }), `${payload.slice(0, -1)},"client_id":"other"}`);
+      const token = issuer.signJson(
+        JSON.stringify({ alg: 'RS256', kid: issuer.currentKid }),
+        `${payload.slice(0, -1)},"client_id":"other"}`,
+      );
       await expectRefused(token, 'Token client not accepted');
     });
   });
@@ -277,7 +283,10 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
       ['G5', 'a list of lists', [['admin']]],
     ])('[%s] denies groups written as %s', async (_, __, groups) => {
       const res = await getWithToken(app, '/admin', issuer.accessToken({ claims: { 'cognito:groups': groups } }));
-      expect({ status: res.status, message: res.body.message }).toEqual({ status: 403, message: 'Not a member of a permitted group' });
+      expect({ status: res.status, message: res.body.message }).toEqual({
+        status: 403,
+        message: 'Not a member of a permitted group',
+      });
     });
 
     it.each<[string, string, string, number]>([
@@ -375,7 +384,11 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
       // 342 random characters of 64 hold a - or _ but for a chance of about 2e-5.
       expect(s).toMatch(/[-_]/);
       const base64 = Buffer.from(s, 'base64url').toString('base64').replace(/=+$/, '');
-      for (const token of [`${h}.${p}.${base64}`, `${h}.${p}.${s.slice(0, 10)} ${s.slice(10)}`, `${h}.${p}.${s}\u00e9`]) {
+      for (const token of [
+        `${h}.${p}.${base64}`,
+        `${h}.${p}.${s.slice(0, 10)} ${s.slice(10)}`,
+        `${h}.${p}.${s}\u00e9`,
+      ]) {
         await expectRefused(token, 'Token malformed');
       }
     });
@@ -390,7 +403,12 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
     it('[Z7] refuses header or payload that is not a JSON object', async () => {
       const [h, p, s] = issuer.accessToken().split('.');
       const raw = (text: string) => Buffer.from(text).toString('base64url');
-      for (const token of [`${raw('[]')}.${p}.${s}`, `${h}.${raw('"x"')}.${s}`, `${h}.${raw('null')}.${s}`, `${h}.${raw('{"a":')}.${s}`]) {
+      for (const token of [
+        `${raw('[]')}.${p}.${s}`,
+        `${h}.${raw('"x"')}.${s}`,
+        `${h}.${raw('null')}.${s}`,
+        `${h}.${raw('{"a":')}.${s}`,
+      ]) {
         await expectRefused(token, 'Token malformed');
       }
     });
@@ -439,7 +457,13 @@ function respell(token: string, segment: 0 | 1, fields: Record<string, unknown>)
 describe('what is logged (SECURITY.md)', () => {
   const lines: { level: string; message: string }[] = [];
   const capture = (level: string) => (message: unknown) => void lines.push({ level, message: String(message) });
-  const logger = { log: capture('log'), error: capture('error'), warn: capture('warn'), debug: capture('debug'), verbose: capture('verbose') };
+  const logger = {
+    log: capture('log'),
+    error: capture('error'),
+    warn: capture('warn'),
+    debug: capture('debug'),
+    verbose: capture('verbose'),
+  };
   let issuer: CognitoTestIssuer;
   let app: INestApplication;
 

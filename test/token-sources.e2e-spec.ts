@@ -143,7 +143,11 @@ describe('tokenFrom and verify options', () => {
     await expect(start).rejects.toMatchObject({ option });
   });
 
-  it.each([['a boolean', true], ['a string', 'yes'], ['null', null]])('refuses verify as %s', async (_, verify) => {
+  it.each([
+    ['a boolean', true],
+    ['a string', 'yes'],
+    ['null', null],
+  ])('refuses verify as %s', async (_, verify) => {
     const start = startWith({ verify: verify as never });
     await expect(start).rejects.toMatchObject({ option: 'verify' });
   });

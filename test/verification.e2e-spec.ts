@@ -86,7 +86,7 @@ describe.each(platforms)('verifying a Cognito token over HTTP on %s', (...platfo
   });
 
   describe('a token whose signature does not verify', () => {
-    it('is refused when signed by another key under the pool key\'s kid', async () => {
+    it("is refused when signed by another key under the pool key's kid", async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const [header, payload] = issuer.accessToken().split('.');
       const forged = sign('sha256', Buffer.from(`${header}.${payload}`), privateKey).toString('base64url');
@@ -285,7 +285,10 @@ describe.each(platforms)('verifying a Cognito token over HTTP on %s', (...platfo
       ['a huge header', `Bearer ${'a'.repeat(8000)}`],
       ['JSON that is a string', `Bearer ${b64('"x"')}.${b64('"y"')}.c2ln`],
       ['a header with an object kid', `Bearer ${b64('{"alg":"RS256","kid":{"a":1}}')}.${b64('{}')}.c2ln`],
-      ['a payload of prototype keys', `Bearer ${b64('{"alg":"RS256","kid":"k"}')}.${b64('{"__proto__":{"token_use":"access"}}')}.c2ln`],
+      [
+        'a payload of prototype keys',
+        `Bearer ${b64('{"alg":"RS256","kid":"k"}')}.${b64('{"__proto__":{"token_use":"access"}}')}.c2ln`,
+      ],
       ['non-ASCII text', 'Bearer \u00e9t\u00e9.\u00e9t\u00e9.\u00e9t\u00e9'],
     ])('answers 401 for %s', async (_, authorization) => {
       const res = await get(app, '/me', authorization);
@@ -302,10 +305,9 @@ describe.each(platforms)('clockToleranceSeconds on %s', (...platform) => {
 
   beforeAll(async () => {
     issuer = await CognitoTestIssuer.start();
-    app = await createApp(
-      CognitoAuthModule.forRoot(issuer.moduleOptions({ clockToleranceSeconds: 60 })),
-      [GuardedController],
-    );
+    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ clockToleranceSeconds: 60 })), [
+      GuardedController,
+    ]);
   });
 
   afterAll(async () => {
@@ -353,10 +355,9 @@ describe.each(platforms)('clientId on %s', (...platform) => {
   });
 
   it('accepts any client when set to null', async () => {
-    const app = await createApp(
-      CognitoAuthModule.forRoot(issuer.moduleOptions({ clientId: null })),
-      [GuardedController],
-    );
+    const app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ clientId: null })), [
+      GuardedController,
+    ]);
     expect((await getWithToken(app, '/me', issuer.accessToken({ claims: { client_id: 'cli' } }))).status).toBe(200);
     await app.close();
   });

@@ -72,11 +72,19 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
   });
 
   it('sends statusCode 503 when the signing keys cannot be fetched', async () => {
-    const socket = await client({ authorization: `Bearer ${issuer.accessToken()}` }, { jwks: { timeoutMs: 300, prefetch: false } });
+    const socket = await client(
+      { authorization: `Bearer ${issuer.accessToken()}` },
+      { jwks: { timeoutMs: 300, prefetch: false } },
+    );
     issuer.simulateJwksFault('status-500');
     try {
       expect(await send(socket, 'whoami')).toEqual({
-        exception: { status: 'error', statusCode: 503, reason: 'ERR_JWKS_UNAVAILABLE', message: 'Signing keys unavailable' },
+        exception: {
+          status: 'error',
+          statusCode: 503,
+          reason: 'ERR_JWKS_UNAVAILABLE',
+          message: 'Signing keys unavailable',
+        },
       });
     } finally {
       issuer.clearJwksFault();
@@ -105,7 +113,9 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
     it('still refuses a bad token sent that way', async () => {
       const token = issuer.accessToken({ claims: { client_id: 'other' } });
       const socket = await client({ auth: { access_token: token } }, { tokenFrom: { handshake: true } });
-      expect(await send(socket, 'whoami')).toEqual(unauthenticated('Token client not accepted', 'ERR_JWT_CLIENT_MISMATCH'));
+      expect(await send(socket, 'whoami')).toEqual(
+        unauthenticated('Token client not accepted', 'ERR_JWT_CLIENT_MISMATCH'),
+      );
     });
   });
 

@@ -1,5 +1,11 @@
 import type { CognitoTestIssuer } from '../testing/cognito-test-issuer';
-import { DEFAULT_CLIENT_ID, DEFAULT_KEYS_FILE, DEFAULT_PORT, DEFAULT_USER_POOL_ID, type LocalIssuerSettings } from './local-issuer-settings';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_KEYS_FILE,
+  DEFAULT_PORT,
+  DEFAULT_USER_POOL_ID,
+  type LocalIssuerSettings,
+} from './local-issuer-settings';
 
 /**
  * What an app needs to trust the CLI's tokens: the module options, the sample's environment

@@ -365,7 +365,11 @@ function createSigningKey(options: TestKeyOptions = {}): SigningKey {
   }
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 });
   const { n, e } = publicKey.export({ format: 'jwk' });
-  return { kid, privateKey, jwk: withoutUndefined({ kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e, ...options.jwk }) };
+  return {
+    kid,
+    privateKey,
+    jwk: withoutUndefined({ kty: 'RSA', alg: 'RS256', use: 'sig', kid, n, e, ...options.jwk }),
+  };
 }
 
 function signature(alg: string, input: string, privateKey: KeyObject): Buffer {
@@ -380,7 +384,9 @@ function signature(alg: string, input: string, privateKey: KeyObject): Buffer {
     case 'PS':
       return sign(hash, data, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING });
     case 'HS':
-      return createHmac(hash, createPublicKey(privateKey).export({ format: 'pem', type: 'spki' })).update(data).digest();
+      return createHmac(hash, createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }))
+        .update(data)
+        .digest();
     default:
       throw new Error(`CognitoTestIssuer cannot sign with alg ${alg}`);
   }

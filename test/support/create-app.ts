@@ -12,9 +12,7 @@ export async function createApp(
   customize: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
   platform: Platform = express,
 ): Promise<INestApplication> {
-  const moduleRef = await customize(
-    Test.createTestingModule({ imports: [authModule], controllers }),
-  ).compile();
+  const moduleRef = await customize(Test.createTestingModule({ imports: [authModule], controllers })).compile();
   return initApp(moduleRef.createNestApplication(platform[1](), { logger: false }));
 }
 

@@ -2,15 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import request from 'supertest';
-import {
-  CognitoGuard,
-  CognitoUser,
-  Groups,
-  Public,
-  Scopes,
-  TokenUse,
-  type CognitoJwtPayload,
-} from '../../src';
+import { CognitoGuard, CognitoUser, Groups, Public, Scopes, TokenUse, type CognitoJwtPayload } from '../../src';
 
 /** The schema of `ShopResolver`, schema-first (no code-first type generation needed). */
 export const shopTypeDefs = /* GraphQL */ `

@@ -27,27 +27,31 @@ export function startNode(args: string[], env: Record<string, string> = {}, cwd 
     exited: once(child, 'exit').then(([code]) => code as number | null),
     waitFor(pattern, ms = 15000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`no ${pattern} in ${ms} ms; stdout: ${proc.stdout} stderr: ${proc.stderr}`)), ms);
+        const timer = setTimeout(
+          () => finish(new Error(`no ${pattern} in ${ms} ms; stdout: ${proc.stdout} stderr: ${proc.stderr}`)),
+          ms,
+        );
         const check = () => {
           const match = proc.stdout.match(pattern);
           if (match) finish(undefined, match);
         };
-        const onExit = () => finish(new Error(`exited before ${pattern}; stdout: ${proc.stdout} stderr: ${proc.stderr}`));
+        const onExit = () =>
+          finish(new Error(`exited before ${pattern}; stdout: ${proc.stdout} stderr: ${proc.stderr}`));
         function finish(error?: Error, match?: RegExpMatchArray) {
           clearTimeout(timer);
-          child.stdout!.off('data', check);
+          child.stdout.off('data', check);
           child.off('exit', onExit);
           if (error) reject(error);
           else resolve(match!);
         }
-        child.stdout!.on('data', check);
+        child.stdout.on('data', check);
         child.once('exit', onExit);
         check();
       });
     },
   };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (proc.stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (proc.stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (proc.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (proc.stderr += chunk));
   return proc;
 }
 

@@ -1,7 +1,14 @@
 // Runs a real Nest app (Express) on the built package while GraphQL and WebSocket packages cannot be
 // required, as in an app that does not install them. Prints the statuses it gets, as JSON.
 const Module = require('node:module');
-const blocked = new Set(['graphql', '@nestjs/graphql', '@nestjs/apollo', '@apollo/server', '@nestjs/websockets', 'socket.io']);
+const blocked = new Set([
+  'graphql',
+  '@nestjs/graphql',
+  '@nestjs/apollo',
+  '@apollo/server',
+  '@nestjs/websockets',
+  'socket.io',
+]);
 const resolve = Module._resolveFilename;
 const attempts = [];
 Module._resolveFilename = function (request, ...rest) {
@@ -31,7 +38,11 @@ Controller()(MeController);
 Get('me')(MeController.prototype, 'me', Object.getOwnPropertyDescriptor(MeController.prototype, 'me'));
 CognitoUser('sub')(MeController.prototype, 'me', 0);
 Get('maybe')(MeController.prototype, 'maybe', Object.getOwnPropertyDescriptor(MeController.prototype, 'maybe'));
-Public({ optional: true })(MeController.prototype, 'maybe', Object.getOwnPropertyDescriptor(MeController.prototype, 'maybe'));
+Public({ optional: true })(
+  MeController.prototype,
+  'maybe',
+  Object.getOwnPropertyDescriptor(MeController.prototype, 'maybe'),
+);
 CognitoUser('sub')(MeController.prototype, 'maybe', 0);
 
 class AppModule {}
@@ -39,18 +50,23 @@ class AppModule {}
 function get(port, path, token) {
   return new Promise((done, fail) => {
     const headers = token ? { authorization: `Bearer ${token}` } : {};
-    http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on("end", () => done([res.statusCode, JSON.parse(body)]));
-    }).on('error', fail);
+    http
+      .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => done([res.statusCode, JSON.parse(body)]));
+      })
+      .on('error', fail);
   });
 }
 
 (async () => {
   const issuer = await CognitoTestIssuer.start();
   const { Module: NestModule } = require('@nestjs/common');
-  NestModule({ imports: [CognitoAuthModule.forRoot({ ...issuer.moduleOptions(), global: true })], controllers: [MeController] })(AppModule);
+  NestModule({
+    imports: [CognitoAuthModule.forRoot({ ...issuer.moduleOptions(), global: true })],
+    controllers: [MeController],
+  })(AppModule);
   const app = await NestFactory.create(AppModule, { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
