@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
@@ -24,6 +25,13 @@ export interface CognitoJwksOptions {
    * @default true
    */
   prefetch?: boolean;
+  /**
+   * The `http.Agent` (or `https.Agent`) the JWKS is fetched through: an outbound proxy
+   * (`new HttpsProxyAgent('http://proxy:3128')` from https-proxy-agent), custom CAs, keep-alive. Without
+   * it, `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment apply.
+   * @default none: the environment's proxy, or a direct connection
+   */
+  agent?: Agent;
   /**
    * Deadline for one whole JWKS fetch, connect to last byte, in milliseconds.
    * @default 5000

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
@@ -25,6 +26,8 @@ export interface CognitoAuthConfig {
     readonly requestsPerMinute: number;
     readonly timeoutMs: number;
     readonly prefetch: boolean;
+    /** `undefined`: the environment's proxy, or a direct connection. */
+    readonly agent: Agent | undefined;
     /** `60 / requestsPerMinute` seconds. */
     readonly cooldownMs: number;
   };
@@ -53,7 +56,7 @@ const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issue
 const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
-const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch']);
+const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch', 'agent']);
 const CACHE_OPTION_KEYS = new Set(['maxEntries']);
 
 let instances = 0;
@@ -93,6 +96,9 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   if (jwks.prefetch !== undefined && typeof jwks.prefetch !== 'boolean') {
     throw new CognitoConfigError('jwks.prefetch', `must be true or false, got ${describe(jwks.prefetch)}`);
   }
+  if (jwks.agent !== undefined && !(jwks.agent instanceof Agent)) {
+    throw new CognitoConfigError('jwks.agent', `must be an http.Agent or https.Agent, got ${describe(jwks.agent)}`);
+  }
 
   return {
     pools,
@@ -104,6 +110,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
       requestsPerMinute,
       timeoutMs: integer('jwks.timeoutMs', jwks.timeoutMs, 5_000, 1),
       prefetch: jwks.prefetch ?? true,
+      agent: jwks.agent,
       cooldownMs: Math.ceil(60_000 / requestsPerMinute),
     },
     // Below a few hundred bytes no JWT fits; the upper bound only keeps the number sane.

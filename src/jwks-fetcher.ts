@@ -1,4 +1,7 @@
-import type { ReadableStream } from 'node:stream/web';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
 import { JwksUnavailableError } from './errors';
 
 /** Largest JWKS body accepted: a pool's JWKS is a few KiB. */
@@ -6,33 +9,31 @@ const MAX_JWKS_BYTES = 1024 * 1024;
 
 /**
  * The `fetcher` handed to jwks-rsa. Its built-in request has only an idle timeout, so a server that
- * sends headers and then stalls can hold every request waiting on the same key; here one deadline
- * covers connect, headers and body. Redirects are not followed and anything but a 200 JSON object
- * with a `keys` array is a failure.
+ * sends headers and then stalls, or drips a byte at a time, can hold every request waiting on a key;
+ * here one deadline covers connect, headers and body. Redirects are not followed, bodies over 1 MiB
+ * are cut off, and anything but a 200 JSON object with a `keys` array is a failure.
+ *
+ * Node's `http`/`https` rather than `fetch`: they take an `http.Agent`, so `jwks.agent` (a proxy
+ * agent, custom CAs, keep-alive) works, and with no agent the standard `HTTPS_PROXY` / `HTTP_PROXY` /
+ * `NO_PROXY` variables are honoured (read at each fetch).
  */
 export class JwksFetcher {
-  constructor(private readonly timeoutMs: number) {}
+  private readonly agents = new Map<string, Agent | undefined>();
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly agent?: Agent,
+  ) {}
 
   /** Bound so jwks-rsa can call it as a plain function. */
   readonly fetch = (uri: string): Promise<{ keys: unknown[] }> => this.fetchJwks(uri);
 
   private async fetchJwks(uri: string): Promise<{ keys: unknown[] }> {
-    let signal: AbortSignal | undefined;
     let text: string;
     try {
-      signal = AbortSignal.timeout(this.timeoutMs);
-      const response = await fetch(uri, {
-        signal,
-        redirect: 'manual',
-        headers: { accept: 'application/json' },
-      });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new Error(`JWKS endpoint answered HTTP ${response.status}`);
-      }
-      text = await readCapped(response, MAX_JWKS_BYTES);
+      text = await this.get(uri);
     } catch (cause) {
-      throw new JwksUnavailableError({ cause: signal?.aborted ? signal.reason : cause });
+      throw new JwksUnavailableError({ cause });
     }
     let jwks: unknown;
     try {
@@ -46,22 +47,62 @@ export class JwksFetcher {
     }
     return { keys };
   }
+
+  /** The body of a 200 answer to GET `uri`, within the deadline and the size cap. */
+  private get(uri: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(uri);
+      let request: ClientRequest | undefined = undefined;
+      let settled = false;
+      const settle = (error: Error | null, body?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (error) {
+          request?.destroy();
+          reject(error);
+        } else {
+          resolve(body!);
+        }
+      };
+      const deadline = setTimeout(
+        () => settle(new Error(`JWKS fetch did not complete within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      request = send(url, { agent: this.agentFor(uri), headers: { accept: 'application/json' } }, (response) =>
+        readBody(response, settle),
+      );
+      request.on('error', (error) => settle(error));
+      request.end();
+    });
+  }
+
+  private agentFor(uri: string): Agent | undefined {
+    if (this.agent !== undefined) return this.agent;
+    const proxy = getProxyForUrl(uri);
+    if (!this.agents.has(proxy)) this.agents.set(proxy, proxy === '' ? undefined : new HttpsProxyAgent(proxy));
+    return this.agents.get(proxy);
+  }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`JWKS body larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
+function readBody(response: IncomingMessage, settle: (error: Error | null, body?: string) => void): void {
+  if (response.statusCode !== 200) {
+    response.resume();
+    settle(new Error(`JWKS endpoint answered HTTP ${response.statusCode}`));
+    return;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  response.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_JWKS_BYTES) {
+      settle(new Error(`JWKS body larger than ${MAX_JWKS_BYTES} bytes`));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  response.on('end', () => settle(null, Buffer.concat(chunks).toString('utf8')));
+  response.on('error', (error) => settle(error));
+  response.on('aborted', () => settle(new Error('JWKS answer aborted')));
 }

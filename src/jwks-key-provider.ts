@@ -40,6 +40,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
           cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
           cooldownMs: config.jwks.cooldownMs,
           timeoutMs: config.jwks.timeoutMs,
+          agent: config.jwks.agent,
           onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
         }),
       ]),

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { Agent } from 'node:http';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
 import { COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
 import { JwksUnavailableError, KidNotFoundError } from './errors';
@@ -14,6 +15,8 @@ export interface JwksKeySetOptions {
   readonly cooldownMs: number;
   /** Deadline of one whole fetch. */
   readonly timeoutMs: number;
+  /** Agent of the fetch (a proxy); the environment's proxy when undefined. */
+  readonly agent?: Agent;
   /** Told of every `kid` a refresh removed, so what it signed can be forgotten. */
   readonly onKeysRemoved?: (jwksUri: string, kids: readonly string[]) => void;
 }
@@ -51,7 +54,7 @@ export class JwksKeySet {
   private failing = false;
 
   constructor(private readonly options: JwksKeySetOptions) {
-    const fetcher = new JwksFetcher(options.timeoutMs);
+    const fetcher = new JwksFetcher(options.timeoutMs, options.agent);
     this.client = new JwksClient({
       jwksUri: options.jwksUri,
       cache: false,

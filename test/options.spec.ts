@@ -39,6 +39,7 @@ describe('module options', () => {
         requestsPerMinute: 10,
         timeoutMs: 5_000,
         prefetch: true,
+        agent: undefined,
         cooldownMs: 6_000,
       });
       expect(config.maxTokenBytes).toBe(16_384);
@@ -138,6 +139,7 @@ describe('module options', () => {
       ['cache true (only false or an object)', { ...valid, cache: true }, 'cache'],
       ['a zero cache size', { ...valid, cache: { maxEntries: 0 } }, 'cache.maxEntries'],
       ['a misspelt cache option', { ...valid, cache: { max: 5 } }, 'cache.max'],
+      ['an agent that is not an http.Agent', { ...valid, jwks: { agent: { keepAlive: true } } }, 'jwks.agent'],
       ['prefetch not a boolean', { ...valid, jwks: { prefetch: 'yes' } }, 'jwks.prefetch'],
       ['an unknown issuerFormat', { ...valid, issuerFormat: 'new' }, 'issuerFormat'],
       [
