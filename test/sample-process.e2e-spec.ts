@@ -57,10 +57,20 @@ describe('the sample, run as a process in local mode', () => {
   );
 
   it('honours PORT', async () => {
-    const port = await freePort();
-    sample = startNode([SAMPLE], { PORT: String(port) });
-    await sample.waitFor(new RegExp(`^Sample listening on http://127\\.0\\.0\\.1:${port}$`, 'm'));
-    expect(await status(`http://127.0.0.1:${port}/support/status`)).toBe(200);
+    // A port found free can be taken by another test process before the sample binds it: try again
+    // with another one then (at most three times).
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      sample = startNode([SAMPLE], { PORT: String(port) });
+      try {
+        await sample.waitFor(new RegExp(`^Sample listening on http://127\\.0\\.0\\.1:${port}$`, 'm'));
+      } catch (error) {
+        if (attempt < 3 && sample.stderr.includes('EADDRINUSE')) continue;
+        throw error;
+      }
+      expect(await status(`http://127.0.0.1:${port}/support/status`)).toBe(200);
+      return;
+    }
   });
 
   it('verifies the tokens of the pool the COGNITO_ variables name, and prints no tokens of its own', async () => {
