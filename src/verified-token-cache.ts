@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 
 /** What the verified-token cache holds per token. */
@@ -14,8 +15,8 @@ interface Entry {
  * client makes with one token pay for one RSA verification (the model is Envoy's `jwt_authn`
  * `jwt_cache_config`).
  *
- * Keyed by the token string, which is safe because only canonical tokens (one spelling per token) get
- * this far. Bounded: at most `maxEntries`, least recently used out first, and no entry for tokens
+ * Keyed by the SHA-256 of the token (44 characters, where a token is 1–4 KiB), which is safe because
+ * only canonical tokens (one spelling per token) get this far. Bounded: at most `maxEntries`, least recently used out first, and no entry for tokens
  * longer than `maxTokenLength`. Failures are never cached. Route rules (`@TokenUse`, `@Groups`,
  * `@Scopes`) are not part of the entry: the guard applies them on every request.
  */
@@ -34,15 +35,16 @@ export class VerifiedTokenCache {
   /** The payload of `token` if it verified before and has not expired since. */
   get(token: string): CognitoJwtPayload | undefined {
     if (token.length > this.maxTokenLength) return undefined;
-    const entry = this.entries.get(token);
+    const key = keyOf(token);
+    const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (Date.now() >= entry.expiresAt) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       return undefined;
     }
     // Most recently used goes last: a Map iterates in insertion order, so eviction takes the first.
-    this.entries.delete(token);
-    this.entries.set(token, entry);
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     return entry.payload;
   }
 
@@ -50,16 +52,17 @@ export class VerifiedTokenCache {
     if (token.length > this.maxTokenLength) return;
     const expiresAt = payload.exp * 1000;
     if (Date.now() >= expiresAt) return;
-    this.entries.delete(token);
+    const key = keyOf(token);
+    this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.evictOldest();
-    this.entries.set(token, { payload, expiresAt, jwksUri, kid });
+    this.entries.set(key, { payload, expiresAt, jwksUri, kid });
   }
 
   /** Forgets every token signed by one of `kids` of `jwksUri`: the pool removed those keys. */
   forgetKeys(jwksUri: string, kids: readonly string[]): void {
     const removed = new Set(kids);
-    for (const [token, entry] of this.entries) {
-      if (entry.jwksUri === jwksUri && removed.has(entry.kid)) this.entries.delete(token);
+    for (const [key, entry] of this.entries) {
+      if (entry.jwksUri === jwksUri && removed.has(entry.kid)) this.entries.delete(key);
     }
   }
 
@@ -68,4 +71,8 @@ export class VerifiedTokenCache {
     const oldest = this.entries.keys().next();
     if (!oldest.done) this.entries.delete(oldest.value);
   }
+}
+
+function keyOf(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }
