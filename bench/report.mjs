@@ -126,12 +126,13 @@ export function renderMarkdown(results, chartFile = 'chart.svg') {
   }
   if (results.memory) {
     const me = results.memory;
-    lines.push(`**Memory** (our verification path in its own process, --expose-gc, RSS after a full GC; tokens signed by ${me.signing.threads} worker threads of that process, ${fmt(me.signing.tokens)} in ${fmt(me.signing.wallSeconds, 1)} s):`);
+    lines.push(`**Memory** (our verification path in its own process, --expose-gc, RSS after a full GC; tokens signed by ${me.signing.processes} child processes of it, ${fmt(me.signing.tokens)} in ${fmt(me.signing.wallSeconds, 1)} s):`);
     lines.push('');
     lines.push('| reading | RSS MB | heap used MB | external MB |');
     lines.push('|---|---:|---:|---:|');
     for (const r of me.readings) lines.push(`| ${r.label} | ${fmt(r.rssMB, 1)} | ${fmt(r.heapUsedMB, 1)} | ${fmt(r.externalMB, 1)} |`);
     lines.push('');
+    if (me.rssEvery100kMB?.length) lines.push(`RSS every 100,000 valid tokens (MB, no forced GC): ${me.rssEvery100kMB.join(', ')}.`, '');
     lines.push(`Outcomes: valid ${JSON.stringify(me.outcomes.valid)}; forged ${JSON.stringify(me.outcomes.forged)} ('no answer' = not settled within 2 s). JWKS fetches: ${me.jwksFetches.total} in all, ${me.jwksFetches.duringForged} during the forged tokens. ${fmt(me.validPerSecond)} valid/s while signing on the same cores.`);
     lines.push('');
   }

@@ -2,21 +2,34 @@
  * Signs many distinct valid tokens on every core: RSA signing costs far more than verifying, so a
  * million tokens take minutes on one thread. Tokens come in batches, with at most two batches in
  * flight per worker, so a stream of a million never sits in memory at once.
+ *
+ * `processes: true` signs in child processes instead of worker threads, so that the memory the
+ * signers use is not counted in this process's RSS (the memory stage measures this process).
  */
+import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
+const script = new URL('./token-signer-worker.mjs', import.meta.url);
+
 export class TokenSigner {
-  /** @param issuer a BenchIssuer; @param threads signing threads (default: one per core). */
-  constructor(issuer, threads = availableParallelism()) {
-    this.workers = Array.from(
-      { length: Math.max(1, threads) },
-      () =>
-        new Worker(new URL('./token-signer-worker.mjs', import.meta.url), {
-          workerData: { privateKeyPem: issuer.privateKeyPem, headerB64: issuer.headerB64 },
-        }),
-    );
-    // A worker answers its requests in order: one listener hands each answer to the oldest waiter.
+  /**
+   * @param issuer a BenchIssuer
+   * @param options.threads signers (default: one per core); options.processes: child processes
+   *   instead of worker threads.
+   */
+  constructor(issuer, { threads = availableParallelism(), processes = false } = {}) {
+    const init = { privateKeyPem: issuer.privateKeyPem, headerB64: issuer.headerB64 };
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+      if (!processes) return new Worker(script, { workerData: init });
+      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      child.send({ init });
+      // Same surface as a Worker for the code below.
+      child.postMessage = (message) => child.send(message);
+      child.terminate = () => child.kill();
+      return child;
+    });
+    // A signer answers its requests in order: one listener hands each answer to the oldest waiter.
     this.waiters = new Map(this.workers.map((worker) => [worker, []]));
     for (const worker of this.workers) {
       worker.on('message', (tokens) => this.waiters.get(worker).shift()(tokens));
