@@ -74,9 +74,14 @@ export function evaluateTargets(results) {
   if (memory) {
     const full = memory.scale.valid >= 1_000_000;
     targets.push({
-      target: '5. Memory: every cache bounded by an option; 1,000,000 distinct tokens leave RSS within 64 MB of the start',
-      measured: `RSS +${fmt(memory.rssGrowthAfterValidMB, 1)} MB after ${fmt(memory.scale.valid)} tokens, +${fmt(memory.rssGrowthAfterForgedMB, 1)} MB after ${fmt(memory.scale.forged)} forged; cache sizes: ${memory.cacheSizes ? JSON.stringify(memory.cacheSizes) : 'not exposed by the public API'}`,
+      target: '5a. Memory: 1,000,000 distinct tokens leave RSS within 64 MB of the start',
+      measured: `RSS +${fmt(memory.rssGrowthAfterValidMB, 1)} MB after ${fmt(memory.scale.valid)} tokens (+${fmt(memory.rssGrowthAfterForgedMB, 1)} MB after ${fmt(memory.scale.forged)} forged more)`,
       pass: full ? memory.rssGrowthAfterValidMB <= 64 : null,
+    });
+    targets.push({
+      target: '5b. Memory: every cache bounded by an option',
+      measured: memory.cacheSizes ? `cache sizes: ${JSON.stringify(memory.cacheSizes)}` : 'not measurable: the module exposes no cache sizes through its public API',
+      pass: null,
     });
   }
   return targets;
@@ -133,6 +138,10 @@ export function renderMarkdown(results, chartFile = 'chart.svg') {
     for (const r of me.readings) lines.push(`| ${r.label} | ${fmt(r.rssMB, 1)} | ${fmt(r.heapUsedMB, 1)} | ${fmt(r.externalMB, 1)} |`);
     lines.push('');
     if (me.rssEvery100kMB?.length) lines.push(`RSS every 100,000 valid tokens (MB, no forced GC): ${me.rssEvery100kMB.join(', ')}.`, '');
+    const unanswered = me.outcomes.forged['no answer'] ?? 0;
+    if (unanswered > 0) {
+      lines.push(`**Finding:** ${unanswered} forged tokens got no answer within 2 s. They carry unknown kids and arrive while the JWKS refetch budget runs out (64 in flight); a separate check with 20 such tokens at once saw 6 still pending after 30 s.`, '');
+    }
     lines.push(`Outcomes: valid ${JSON.stringify(me.outcomes.valid)}; forged ${JSON.stringify(me.outcomes.forged)} ('no answer' = not settled within 2 s). JWKS fetches: ${me.jwksFetches.total} in all, ${me.jwksFetches.duringForged} during the forged tokens. ${fmt(me.validPerSecond)} valid/s while signing on the same cores.`);
     lines.push('');
   }

@@ -4,6 +4,7 @@
  * writes results.json, results.md and chart.svg, and the README's Benchmarks section for a full run.
  *
  *   node bench/run.mjs [--quick | --smoke] [--only micro,http,memory] [--out DIR] [--no-readme]
+ *   node bench/run.mjs --rerender [--out DIR]   (tables, chart and README again from results.json)
  *
  * Full scale is what the README reports. --quick is a smaller smoke run of every stage (about two
  * minutes); --smoke is the few-second run the test suite makes. Both write to a temporary
@@ -85,6 +86,18 @@ function renderMarkdownForReadme(markdown, chartPath) {
   return markdown.replace('](chart.svg)', `](${chartPath})`);
 }
 
+/** Writes results.md, chart.svg (and the README section) again from an existing results.json. */
+function rerender(outDir, readme) {
+  const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+  const markdown = renderMarkdown(results);
+  writeFileSync(join(outDir, 'results.md'), `${markdown}\n`);
+  const chart = renderChart(results);
+  if (chart) writeFileSync(join(outDir, 'chart.svg'), chart);
+  if (readme && results.scaleName === 'full') updateReadme(markdown, outDir);
+  process.stdout.write(`${markdown}\n`);
+  return { results, outDir };
+}
+
 export async function main(argv = process.argv.slice(2)) {
   const { values } = parseArgs({
     args: argv,
@@ -94,8 +107,10 @@ export async function main(argv = process.argv.slice(2)) {
       only: { type: 'string' },
       out: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
+      rerender: { type: 'boolean', default: false },
     },
   });
+  if (values.rerender) return rerender(resolve(values.out ?? join(root, 'bench/results')), !values['no-readme']);
   const scaleName = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
   const scale = SCALES[scaleName];
   const stages = (values.only ?? 'micro,http,memory').split(',').map((s) => s.trim());
