@@ -33,9 +33,14 @@ describe('npm run bench -- --smoke', () => {
 
   it('measures every micro contender, each passing the correctness gate, against the floor', () => {
     const distinct = results.micro.rows.filter((row: any) => row.mode === 'distinct');
-    expect(distinct.map((row: any) => row.contender)).toEqual([
+    const names: string[] = distinct.map((row: any) => row.contender);
+    // Once the module has a result cache, it runs twice: `cache: false` (target 1) and default options.
+    const ours = names.filter((name) => name.startsWith('nest-cognito-auth ('));
+    expect(ours.length === 1 ? ours : ours.sort()).toEqual(
+      ours.length === 1 ? ['nest-cognito-auth (default options)'] : ['nest-cognito-auth (cache: false)', 'nest-cognito-auth (default options)'],
+    );
+    expect(names.filter((name) => !ours.includes(name))).toEqual([
       'crypto.verify, cached KeyObject (floor)',
-      expect.stringMatching(/^nest-cognito-auth \(/),
       'aws-jwt-verify',
       'jose jwtVerify',
       'jsonwebtoken, KeyObject',
