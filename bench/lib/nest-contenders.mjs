@@ -1,0 +1,104 @@
+/**
+ * The Nest guards under test, each as a module to import and a guard class to run, built the way an
+ * app would: our module through its public API only (`nest-cognito-auth`), passport-jwt + jwks-rsa
+ * hand-rolled as Nest teams write it, and @nestjs-cognito/auth. Plain JS, so decorators are applied
+ * as calls.
+ */
+import 'reflect-metadata';
+import { Injectable, Module, UnauthorizedException } from '@nestjs/common';
+import { AuthGuard, PassportStrategy } from '@nestjs/passport';
+import { passportJwtSecret } from 'jwks-rsa';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { CLIENT_ID, ISSUER, USER_POOL_ID } from './bench-issuer.mjs';
+
+/**
+ * nest-cognito-auth with default options, but for `jwksUri` (the loopback endpoint). `extra` is
+ * merged in (e.g. `{ cache: false }` where the module has that option).
+ */
+export async function ourGuard(issuer, extra = {}) {
+  const { CognitoAuthModule, CognitoGuard } = await import('nest-cognito-auth');
+  return {
+    imports: [
+      CognitoAuthModule.forRoot({ userPoolId: USER_POOL_ID, clientId: CLIENT_ID, jwksUri: issuer.jwksUri, ...extra }),
+    ],
+    providers: [],
+    guard: CognitoGuard,
+  };
+}
+
+/**
+ * The stack the issue calls hand-rolled: PassportStrategy(passport-jwt) with jwks-rsa's
+ * `passportJwtSecret` (cache and rate limit on, as its README shows), RS256 and the pool's issuer,
+ * and the Cognito checks an app would add in `validate`.
+ */
+export async function handRolledGuard(issuer) {
+  class HandRolledJwtStrategy extends PassportStrategy(JwtStrategy, 'hand-rolled-jwt') {
+    constructor() {
+      super({
+        secretOrKeyProvider: passportJwtSecret({
+          cache: true,
+          rateLimit: true,
+          jwksRequestsPerMinute: 10,
+          jwksUri: issuer.jwksUri,
+        }),
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        issuer: ISSUER,
+        algorithms: ['RS256'],
+      });
+    }
+
+    validate(payload) {
+      if (payload.token_use !== 'access' || payload.client_id !== CLIENT_ID) throw new UnauthorizedException();
+      return payload;
+    }
+  }
+  Injectable()(HandRolledJwtStrategy);
+  const guard = AuthGuard('hand-rolled-jwt');
+  return { imports: [], providers: [HandRolledJwtStrategy, guard], guard };
+}
+
+/**
+ * @nestjs-cognito/auth 1.1.7's AuthenticationGuard. Its verifier is aws-jwt-verify; the
+ * `jwtRsaVerifier` form takes a JWKS URI (HTTPS only), and `customJwtCheck` adds what its
+ * `jwtVerifier` (Cognito) form checks, `token_use` and `client_id`, which needs the real AWS host.
+ */
+export async function nestjsCognitoGuard(issuer) {
+  if (!issuer.jwksUriHttps) throw new Error(issuer.httpsError ?? 'no HTTPS JWKS endpoint');
+  const { CognitoAuthModule, AuthenticationGuard } = await import('@nestjs-cognito/auth');
+  return {
+    imports: [
+      CognitoAuthModule.register({
+        jwtRsaVerifier: {
+          issuer: ISSUER,
+          audience: null,
+          jwksUri: issuer.jwksUriHttps,
+          customJwtCheck: ({ payload }) => {
+            if (payload.token_use !== 'access' || payload.client_id !== CLIENT_ID)
+              throw new Error('not an access token of the client');
+          },
+        },
+      }),
+    ],
+    providers: [AuthenticationGuard],
+    guard: AuthenticationGuard,
+  };
+}
+
+/** No guard at all: the baseline of the HTTP runs. */
+export async function unguarded() {
+  return { imports: [], providers: [], guard: null };
+}
+
+export const NEST_CONTENDERS = {
+  unguarded,
+  'nest-cognito-auth': ourGuard,
+  'hand-rolled': handRolledGuard,
+  '@nestjs-cognito/auth': nestjsCognitoGuard,
+};
+
+/** A root module around a contender, with `controllers`. */
+export function rootModule(contender, controllers = []) {
+  class BenchRootModule {}
+  Module({ imports: contender.imports, providers: contender.providers, controllers })(BenchRootModule);
+  return BenchRootModule;
+}

@@ -1,0 +1,264 @@
+/**
+ * Turns a results object (run.mjs) into the markdown report and the SVG bar chart, and evaluates
+ * the issue's targets. Pure functions: no I/O here.
+ */
+const fmt = (value, digits = 0) =>
+  value === null || value === undefined
+    ? 'n/a'
+    : Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function perRoundRatio(a, b) {
+  if (!a?.length || !b?.length) return null;
+  const ratios = a
+    .map((v, i) => v / b[i])
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
+  const mid = Math.floor(ratios.length / 2);
+  return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
+function httpRoundRatio(rowA, rowB) {
+  if (!rowA || !rowB) return null;
+  const a = [];
+  const b = [];
+  for (const run of rowA.runs) {
+    const other = rowB.runs.find((r) => r.round === run.round);
+    if (other) {
+      a.push(run.rps);
+      b.push(other.rps);
+    }
+  }
+  return perRoundRatio(a, b);
+}
+
+const verdict = (ok) => (ok === null ? 'n/a' : ok ? '**pass**' : '**miss**');
+
+/** The issue's targets 1–5, each `{ target, measured, pass }` (`pass` null when not measured). */
+export function evaluateTargets(results) {
+  const targets = [];
+  const micro = results.micro;
+  if (micro) {
+    const distinct = micro.rows.filter((r) => r.mode === 'distinct');
+    const ours = distinct.find((r) => r.ours && r.options !== 'default options') ?? distinct.find((r) => r.ours);
+    const aws = distinct.find((r) => r.contender === 'aws-jwt-verify');
+    const vsAws = perRoundRatio(ours?.rounds, aws?.rounds);
+    const ok = ours && !ours.void && vsAws !== null ? ours.ratioToFloor >= 0.8 && vsAws >= 1.25 : null;
+    targets.push({
+      target: '1. Verification path, distinct tokens, no result cache: ≥ 0.8× the floor and ≥ 1.25× aws-jwt-verify',
+      measured: `${fmt(ours?.ratioToFloor, 2)}× the floor, ${fmt(vsAws, 2)}× aws-jwt-verify (${ours?.contender ?? 'n/a'})`,
+      pass: ok,
+    });
+  }
+  const http = results.http;
+  if (http) {
+    const row = (mode, name) => http.rows.find((r) => r.mode === mode && r.contender === name);
+    const ours = row('rotating', 'nest-cognito-auth');
+    const vsCognito = httpRoundRatio(ours, row('rotating', '@nestjs-cognito/auth'));
+    const vsHand = httpRoundRatio(ours, row('rotating', 'hand-rolled'));
+    targets.push({
+      target: '2. HTTP, tokens rotating over 1,000: ≥ 0.9× unguarded; ≥ 1.4× @nestjs-cognito/auth; ≥ 2.5× hand-rolled',
+      measured: `${fmt(ours?.ratioToUnguarded, 2)}× unguarded, ${fmt(vsCognito, 2)}× @nestjs-cognito/auth, ${fmt(vsHand, 2)}× hand-rolled`,
+      pass:
+        ours && !ours.void && vsCognito !== null && vsHand !== null
+          ? ours.ratioToUnguarded >= 0.9 && vsCognito >= 1.4 && vsHand >= 2.5
+          : null,
+    });
+    const fresh = row('distinct', 'nest-cognito-auth');
+    targets.push({
+      target: '3. HTTP, every token new: ≥ 0.7× unguarded',
+      measured: `${fmt(fresh?.ratioToUnguarded, 2)}× unguarded`,
+      pass: fresh && !fresh.void ? fresh.ratioToUnguarded >= 0.7 : null,
+    });
+    const warmFetches = (ours?.jwksFetchesDuringRuns ?? 0) + (fresh?.jwksFetchesDuringRuns ?? 0);
+    const cold = ours?.cold;
+    const coldOk = cold ? cold.jwksFetches === 1 && cold.statuses['200'] === cold.requests : false;
+    targets.push({
+      target: '4. JWKS: no fetch per request once warm; one fetch for 1,000 concurrent cold requests',
+      measured: `${warmFetches} fetches during the timed runs; cold start: ${cold?.jwksFetches ?? 'n/a'} fetch(es) for ${cold?.requests ?? 'n/a'} concurrent requests (${cold ? JSON.stringify(cold.statuses) : 'n/a'})`,
+      pass: ours && cold?.requests >= 1000 ? warmFetches === 0 && coldOk : null,
+    });
+  }
+  const memory = results.memory;
+  if (memory) {
+    const full = memory.scale.valid >= 1_000_000;
+    targets.push({
+      target: '5a. Memory: 1,000,000 distinct tokens leave RSS within 64 MB of the start',
+      measured: `RSS +${fmt(memory.rssGrowthAfterValidMB, 1)} MB after ${fmt(memory.scale.valid)} tokens (+${fmt(memory.rssGrowthAfterForgedMB, 1)} MB after ${fmt(memory.scale.forged)} forged more)`,
+      pass: full ? memory.rssGrowthAfterValidMB <= 64 : null,
+    });
+    targets.push({
+      target: '5b. Memory: every cache bounded by an option',
+      measured: memory.cacheSizes
+        ? `cache sizes: ${JSON.stringify(memory.cacheSizes)}`
+        : 'not measurable: the module exposes no cache sizes through its public API',
+      pass: null,
+    });
+  }
+  return targets;
+}
+
+/** The markdown report: machine, command, tables, targets. */
+export function renderMarkdown(results, chartFile = 'chart.svg') {
+  const lines = [];
+  const m = results.machine;
+  lines.push(
+    `Run ${results.startedAt} · \`${results.command}\` (scale: ${results.scaleName}) · ${fmt(results.totalSeconds, 0)} s`,
+  );
+  lines.push('');
+  lines.push(
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmt(m.memoryGB, 0)} GB, Node ${m.node}, ${m.platform}; load average at start ${m.loadAverage.map((l) => l.toFixed(2)).join(' / ')}.`,
+  );
+  lines.push('');
+  if (results.http) {
+    lines.push(`![requests/s by contender](${chartFile})`);
+    lines.push('');
+    lines.push(
+      `**HTTP** (Nest + Express, one process per contender, autocannon with ${results.http.scale.connections} connections from another process, ${results.http.scale.duration} s × ${results.http.scale.rounds} interleaved rounds, medians):`,
+    );
+    lines.push('');
+    lines.push(
+      '| tokens | contender | req/s | ratio to unguarded | p99 ms | server CPU µs/req | JWKS fetches in runs | gate |',
+    );
+    lines.push('|---|---|---:|---:|---:|---:|---:|---|');
+    for (const r of results.http.rows) {
+      const name = r.ours ? `**${r.contender}**` : r.contender;
+      const gate = r.void
+        ? `VOID ${r.non2xx ? `(${r.non2xx} non-2xx)` : ''}${r.errors ? `(${r.errors} errors)` : ''}${!r.gate?.pass ? '(gate failed)' : ''}`
+        : r.contender === 'unguarded'
+          ? 'n/a'
+          : 'pass';
+      lines.push(
+        `| ${r.modeLabel} | ${name} | ${fmt(r.rps)} | ${fmt(r.ratioToUnguarded, 2)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.cpuPerRequestUs)} | ${r.jwksFetchesDuringRuns} | ${gate} |`,
+      );
+    }
+    lines.push('');
+    lines.push(
+      'Cold start (fresh server, 1,000 concurrent requests with distinct valid tokens; JWKS fetches counted from the server start, prefetch at bootstrap included):',
+    );
+    lines.push('');
+    lines.push('| contender | JWKS fetches | answers |');
+    lines.push('|---|---:|---|');
+    for (const r of results.http.rows.filter((row) => row.mode === 'rotating')) {
+      lines.push(
+        `| ${r.contender} | ${r.cold?.jwksFetches ?? 'n/a'} | ${
+          r.cold
+            ? Object.entries(r.cold.statuses)
+                .map(([s, n]) => `${n} × ${s}`)
+                .join(', ')
+            : 'n/a'
+        } |`,
+      );
+    }
+    lines.push('');
+  }
+  if (results.micro) {
+    const mi = results.micro;
+    lines.push(
+      `**Verification path, no HTTP** (one process, tinybench, ${mi.scale.rounds} interleaved rounds, medians; ratio = median of per-round ratios to the floor):`,
+    );
+    lines.push('');
+    lines.push('| tokens | contender | verifications/s | ratio to the floor |');
+    lines.push('|---|---|---:|---:|');
+    for (const r of mi.rows) {
+      const name = r.ours ? `**${r.contender}**` : r.contender;
+      lines.push(
+        `| ${r.modeLabel} | ${name}${r.void ? ' (VOID: failed the gate)' : ''} | ${fmt(r.opsPerSecond)} | ${fmt(r.ratioToFloor, 2)} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (results.memory) {
+    const me = results.memory;
+    lines.push(
+      `**Memory** (our verification path in its own process, --expose-gc, RSS after a full GC; tokens signed by ${me.signing.processes} child processes of it, ${fmt(me.signing.tokens)} in ${fmt(me.signing.wallSeconds, 1)} s):`,
+    );
+    lines.push('');
+    lines.push('| reading | RSS MB | heap used MB | external MB |');
+    lines.push('|---|---:|---:|---:|');
+    for (const r of me.readings)
+      lines.push(`| ${r.label} | ${fmt(r.rssMB, 1)} | ${fmt(r.heapUsedMB, 1)} | ${fmt(r.externalMB, 1)} |`);
+    lines.push('');
+    if (me.rssEvery100kMB?.length)
+      lines.push(`RSS every 100,000 valid tokens (MB, no forced GC): ${me.rssEvery100kMB.join(', ')}.`, '');
+    const unanswered = me.outcomes.forged['no answer'] ?? 0;
+    if (unanswered > 0) {
+      lines.push(
+        `**Finding:** ${unanswered} forged tokens got no answer within 2 s. They carry unknown kids and arrive while the JWKS refetch budget runs out (64 in flight); a separate check with 20 such tokens at once saw 6 still pending after 30 s.`,
+        '',
+      );
+    }
+    lines.push(
+      `Outcomes: valid ${JSON.stringify(me.outcomes.valid)}; forged ${JSON.stringify(me.outcomes.forged)} ('no answer' = not settled within 2 s). JWKS fetches: ${me.jwksFetches.total} in all, ${me.jwksFetches.duringForged} during the forged tokens. ${fmt(me.validPerSecond)} valid/s while signing on the same cores.`,
+    );
+    lines.push('');
+  }
+  const targets = evaluateTargets(results);
+  if (targets.length) {
+    lines.push('**Targets** (issue 5):');
+    lines.push('');
+    lines.push('| target | measured | verdict |');
+    lines.push('|---|---|---|');
+    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${verdict(t.pass)} |`);
+    lines.push('');
+  }
+  if (results.notes?.length) {
+    for (const note of results.notes) lines.push(`- ${note}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const escapeXml = (s) =>
+  String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+/** A horizontal grouped bar chart of HTTP req/s by contender, one bar per token mode. */
+export function renderChart(results) {
+  const http = results.http;
+  if (!http) return null;
+  const contenders = [...new Set(http.rows.map((r) => r.contender))];
+  const modes = [...new Set(http.rows.map((r) => r.mode))];
+  const colors = { rotating: '#2f6fbf', distinct: '#e08a2c' };
+  const labels = Object.fromEntries(http.rows.map((r) => [r.mode, r.modeLabel]));
+  const max = Math.max(1, ...http.rows.map((r) => r.rps ?? 0));
+  const left = 180;
+  const width = 720;
+  const plot = width - left - 90;
+  const barH = 18;
+  const groupH = modes.length * barH + 16;
+  const top = 44;
+  const height = top + contenders.length * groupH + 40;
+  const out = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
+  out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
+  out.push(
+    `<text x="${left}" y="20" font-size="14" font-weight="bold">requests/s, GET behind each guard (higher is better)</text>`,
+  );
+  contenders.forEach((name, i) => {
+    const y0 = top + i * groupH;
+    out.push(
+      `<text x="${left - 8}" y="${y0 + (modes.length * barH) / 2 + 4}" text-anchor="end"${name === 'nest-cognito-auth' ? ' font-weight="bold"' : ''}>${escapeXml(name)}</text>`,
+    );
+    modes.forEach((mode, j) => {
+      const row = http.rows.find((r) => r.contender === name && r.mode === mode);
+      const value = row?.rps ?? 0;
+      const w = Math.max(1, (value / max) * plot);
+      const y = y0 + j * barH;
+      out.push(
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 3}" fill="${colors[mode] ?? '#888'}"${row?.void ? ' fill-opacity="0.35"' : ''}/>`,
+      );
+      out.push(
+        `<text x="${(left + w + 4).toFixed(1)}" y="${y + barH - 6}">${fmt(value)}${row?.void ? ' (void)' : ''}</text>`,
+      );
+    });
+  });
+  const ly = height - 16;
+  modes.forEach((mode, j) => {
+    const x = left + j * 220;
+    out.push(`<rect x="${x}" y="${ly - 10}" width="12" height="12" fill="${colors[mode] ?? '#888'}"/>`);
+    out.push(`<text x="${x + 16}" y="${ly}">${escapeXml(labels[mode])}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
