@@ -91,8 +91,8 @@ export async function runMemory({ scale, log = () => {} }) {
       },
       totalSeconds: round((performance.now() - started) / 1000, 1),
       jwksFetches: { total: issuer.totalFetches(), duringForged: issuer.totalFetches() - fetchesBeforeForged },
-      // The module exposes no cache statistics through its public API (yet); null until it does.
-      cacheSizes: null,
+      // CognitoAuthHealth reports the key sets and the verified-token cache with their bounds.
+      cacheSizes: await cacheSizes(path),
     };
   } finally {
     await path.close();
@@ -110,4 +110,17 @@ if (process.send && process.argv[2] === '--child') {
       process.send({ error: String(error?.stack ?? error) });
     }
   });
+}
+
+/** Key sets and verified-token cache as the module's CognitoAuthHealth reports them (null before it had one). */
+async function cacheSizes(path) {
+  const { CognitoAuthHealth } = await import('nest-cognito-auth');
+  if (!CognitoAuthHealth) return null;
+  const health = path.app.get(CognitoAuthHealth, { strict: false });
+  if (!health) return null;
+  const report = health.check();
+  return {
+    keySets: report.keySets.map(({ keys }) => keys),
+    verifiedTokenCache: report.verifiedTokenCache ?? null,
+  };
 }

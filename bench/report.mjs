@@ -89,9 +89,11 @@ export function evaluateTargets(results) {
     targets.push({
       target: '5b. Memory: every cache bounded by an option',
       measured: memory.cacheSizes
-        ? `cache sizes: ${JSON.stringify(memory.cacheSizes)}`
+        ? `after the run, from CognitoAuthHealth: keys per key set ${JSON.stringify(memory.cacheSizes.keySets)}, verified-token cache ${JSON.stringify(memory.cacheSizes.verifiedTokenCache)} (bound: cache.maxEntries; key sets hold only what the JWKS lists)`
         : 'not measurable: the module exposes no cache sizes through its public API',
-      pass: null,
+      pass: memory.cacheSizes?.verifiedTokenCache
+        ? memory.cacheSizes.verifiedTokenCache.entries <= memory.cacheSizes.verifiedTokenCache.maxEntries
+        : null,
     });
   }
   return targets;

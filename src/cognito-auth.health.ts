@@ -19,6 +19,8 @@ export interface CognitoAuthHealthReport {
   /** `up` when every JWKS URI has keys loaded. */
   readonly status: 'up' | 'down';
   readonly keySets: readonly CognitoKeySetHealth[];
+  /** The verified-token cache's fill and bound (`cache.maxEntries`), or null when `cache: false`. */
+  readonly verifiedTokenCache: { readonly entries: number; readonly maxEntries: number } | null;
 }
 
 /**
@@ -47,6 +49,11 @@ export class CognitoAuthHealth {
       fetchedAt: keySet.fetchedAtMs === null ? null : new Date(keySet.fetchedAtMs).toISOString(),
       failing: keySet.lastFetchFailed,
     }));
-    return { status: keySets.every((keySet) => keySet.loaded) ? 'up' : 'down', keySets };
+    const cache = this.keys.verifiedTokens;
+    return {
+      status: keySets.every((keySet) => keySet.loaded) ? 'up' : 'down',
+      keySets,
+      verifiedTokenCache: cache && { entries: cache.size, maxEntries: cache.maxEntries },
+    };
   }
 }
