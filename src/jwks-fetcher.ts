@@ -18,7 +18,7 @@ const MAX_JWKS_BYTES = 1024 * 1024;
  * `NO_PROXY` variables are honoured (read at each fetch).
  */
 export class JwksFetcher {
-  private readonly agents = new Map<string, Agent | undefined>();
+  private readonly agents = new Map<string, Agent>();
 
   constructor(
     private readonly timeoutMs: number,
@@ -78,11 +78,21 @@ export class JwksFetcher {
     });
   }
 
-  private agentFor(uri: string): Agent | undefined {
+  /**
+   * `false` (a connection per fetch) unless a proxy applies: Node's global agent keeps connections
+   * alive, and a fetch every few minutes would reuse one the server has just closed at its own idle
+   * timeout (ECONNRESET, seen under load as 503s).
+   */
+  private agentFor(uri: string): Agent | false {
     if (this.agent !== undefined) return this.agent;
     const proxy = getProxyForUrl(uri);
-    if (!this.agents.has(proxy)) this.agents.set(proxy, proxy === '' ? undefined : new HttpsProxyAgent(proxy));
-    return this.agents.get(proxy);
+    if (proxy === '') return false;
+    let agent = this.agents.get(proxy);
+    if (agent === undefined) {
+      agent = new HttpsProxyAgent(proxy);
+      this.agents.set(proxy, agent);
+    }
+    return agent;
   }
 }
 
