@@ -28,6 +28,7 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoGuard,
     CognitoAuthHealth,
   ],
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth],
+  // JwksKeyProvider too: guards that extend CognitoGuard, declared in other modules, inject it.
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

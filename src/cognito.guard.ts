@@ -12,6 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { JwksKeyProvider } from './jwks-key-provider';
 import { assertAllScopes, assertAnyGroup, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { toCognitoAuthError } from './cognito.strategy';
@@ -46,6 +47,9 @@ import { VerifyHookRejectedError } from './verify-hook';
 export class CognitoGuard extends AuthGuard() {
   protected readonly logger = new Logger('CognitoGuard');
 
+  /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
+  @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
@@ -65,7 +69,7 @@ export class CognitoGuard extends AuthGuard() {
     try {
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
-      await super.canActivate(context);
+      await this.authenticate(context, request);
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
@@ -73,6 +77,23 @@ export class CognitoGuard extends AuthGuard() {
       throw this.toTransportException(error, context);
     }
     return true;
+  }
+
+  /**
+   * Sets `request.user`. A token that passed every check before and has not expired since is taken
+   * from the verified-token cache, without a passport round (which costs more than the lookup on a hot
+   * route); any other goes through passport, where passport-jwt verifies it.
+   */
+  protected async authenticate(context: ExecutionContext, request: Record<string, unknown>): Promise<void> {
+    const cache = this.keys.verifiedTokens;
+    const token = cache === null ? null : this.config.extractToken(request);
+    const cached = token ? cache?.get(token) : undefined;
+    if (cached !== undefined) {
+      request.user = cached;
+      this.keys.refreshIfStale();
+      return;
+    }
+    await super.canActivate(context);
   }
 
   /** Called by passport with the outcome of the strategy. */

@@ -25,7 +25,7 @@ import type { VerifiedTokenCache } from './verified-token-cache';
  * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
  * key and supplies the pool's `KeyObject`, jsonwebtoken checks the signature (RS256 only), `iss`, `exp`
  * and `nbf`, and `validate` applies the Cognito rules. A token that passed all of it is remembered
- * until its `exp` (the verified-token cache), so its next requests skip straight to the route rules.
+ * until its `exp` (the verified-token cache): `CognitoGuard` answers its next requests from there.
  */
 @Injectable()
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
@@ -61,19 +61,6 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
    */
   getPassportInstance(): passport.PassportStatic {
     return { use: () => undefined } as unknown as passport.PassportStatic;
-  }
-
-  /** A token verified before and not yet expired succeeds at once; any other goes through passport-jwt. */
-  override authenticate(request: Request, options?: unknown): void {
-    if (this.verifiedTokens !== null) {
-      const token = this.config.extractToken(request);
-      const payload = token === null ? undefined : this.verifiedTokens.get(token);
-      if (payload !== undefined) {
-        this.keys.refreshIfStale();
-        return this.success(payload);
-      }
-    }
-    super.authenticate(request, options);
   }
 
   validate(request: Request, payload: Record<string, unknown>): CognitoJwtPayload {
