@@ -178,7 +178,7 @@ export async function main(argv = process.argv.slice(2)) {
     );
   }
   results.notes.push(
-    'Figures are from one machine shared with other work at the time; compare ratios within this run, not absolute numbers across runs.',
+    'Absolute figures depend on the machine and on what else it runs (see the load average above); compare ratios within one run, not numbers across runs.',
   );
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
   const markdown = renderMarkdown(results);

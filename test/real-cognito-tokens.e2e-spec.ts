@@ -7,6 +7,7 @@ import { CognitoAuthModule } from '../src';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { platforms } from './support/platforms';
+import { fakeDateAt } from './support/fake-date';
 import { getWithToken } from './support/requests';
 
 /**
@@ -54,23 +55,7 @@ describe.each(
     );
   }
 
-  function atTime(seconds: number) {
-    jest.useFakeTimers({
-      now: seconds * 1000,
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-    });
-  }
+  const atTime = (seconds: number) => fakeDateAt(seconds * 1000);
 
   it('verifies while it was valid, with the issuer derived from the pool id', async () => {
     atTime(vector.decoded.claims.iat + 60);

@@ -5,26 +5,8 @@ import { CognitoTestIssuer } from '../src/testing';
 import { VerifiedTokenCache } from '../src/verified-token-cache';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
+import { fakeDateAt } from './support/fake-date';
 import { getWithToken } from './support/requests';
-
-/** Only Date moves: timers, sockets and promises run as usual. */
-function atTime(ms: number): void {
-  jest.useFakeTimers({
-    now: ms,
-    doNotFake: [
-      'nextTick',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-      'queueMicrotask',
-      'hrtime',
-      'performance',
-    ],
-  });
-}
 
 @Controller()
 @UseGuards(CognitoGuard)
@@ -83,10 +65,10 @@ describe('the verified-token cache', () => {
   it('never answers a token from memory at or past its exp', async () => {
     const now = Date.now();
     const { app } = await start();
-    atTime(now);
+    fakeDateAt(now);
     const token = issuer.accessToken({ expiresIn: 60 });
     expect((await getWithToken(app, '/me', token)).status).toBe(200);
-    atTime(now + 61_000);
+    fakeDateAt(now + 61_000);
     const res = await getWithToken(app, '/me', token);
     expect([res.status, res.body.message]).toEqual([401, 'Token expired']);
   });
