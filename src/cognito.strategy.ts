@@ -19,7 +19,6 @@ import {
   TokenMissingError,
 } from './errors';
 import { JwksKeyProvider } from './jwks-key-provider';
-import type { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
@@ -29,8 +28,6 @@ import type { VerifiedTokenCache } from './verified-token-cache';
  */
 @Injectable()
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
-  private readonly verifiedTokens: VerifiedTokenCache | null;
-
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly keys: JwksKeyProvider,
@@ -50,7 +47,6 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
       passReqToCallback: true,
     });
-    this.verifiedTokens = keys.verifiedTokens;
     passport.use(config.strategyName, this);
   }
 
@@ -67,11 +63,9 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     // jsonwebtoken has matched `iss` against the configured issuers: it selects the pool.
     const { pool } = this.config.issuers.get(payload.iss as string)!;
     const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config.clockToleranceSeconds));
+    // The token as the key provider saw it: the extractor (maybe the app's own) is not run again.
     const source = this.keys.sourceOf(request);
-    const token = this.config.extractToken(request);
-    if (this.verifiedTokens !== null && source !== undefined && token !== null) {
-      this.verifiedTokens.set(token, verified, source.jwksUri, source.kid);
-    }
+    if (source !== undefined) this.keys.verifiedTokens?.set(source.token, verified, source.jwksUri, source.kid);
     return verified;
   }
 

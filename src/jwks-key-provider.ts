@@ -7,8 +7,9 @@ import { JwksKeySet } from './jwks-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache } from './verified-token-cache';
 
-/** Where the key of a request's token came from, for the verified-token cache. */
+/** A request's token and where its key came from, for the verified-token cache. */
 export interface KeySource {
+  readonly token: string;
   readonly jwksUri: string;
   readonly kid: string;
 }
@@ -70,11 +71,11 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     const issuer = this.config.issuers.get(payload.iss as string);
     if (issuer === undefined) throw new IssuerMismatchError();
     const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
-    this.sources.set(request, { jwksUri: issuer.jwksUri, kid });
+    this.sources.set(request, { token, jwksUri: issuer.jwksUri, kid });
     return key;
   }
 
-  /** Where the key for the token of `request` came from, once `keyFor` has found it. */
+  /** The token of `request` and where its key came from, once `keyFor` has found it. */
   sourceOf(request: object): KeySource | undefined {
     return this.sources.get(request);
   }

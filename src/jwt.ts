@@ -73,7 +73,7 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * alphabet only, no padding, a length that is not 1 more than a multiple of 4, and the bits of the last
  * character that encode no byte are zero.
  */
-export function isCanonicalBase64Url(text: string, start: number, end: number): boolean {
+function isCanonicalBase64Url(text: string, start: number, end: number): boolean {
   const length = end - start;
   if (length === 0 || length % 4 === 1) return false;
   let last = 0;
