@@ -10,12 +10,28 @@ import { request as httpRequest, Agent } from 'node:http';
 import { join } from 'node:path';
 import { median, rotate, round } from './lib/stats.mjs';
 
-export const HTTP_CONTENDERS = ['unguarded', 'nest-cognito-auth', 'hand-rolled', '@nestjs-cognito/auth'];
+export const HTTP_CONTENDERS = [
+  'unguarded',
+  'no-op guard',
+  'sets-user guard',
+  'nest-cognito-auth',
+  'nest-cognito-auth (cache: false)',
+  'hand-rolled',
+  '@nestjs-cognito/auth',
+];
+/** Rows that verify nothing: their gate only asks for a 200 with a valid token. */
+const VERIFIES_NOTHING = new Set(['unguarded', 'no-op guard', 'sets-user guard']);
+/** Ceiling rows: a token is never verified, so "every token new" would only repeat "rotating". */
+const ROTATING_ONLY = new Set(['no-op guard', 'sets-user guard']);
+/** Our module's rows (bold in the report). */
+export const isOurs = (name) => name.startsWith('nest-cognito-auth');
 const FORGERIES = ['signature', 'iss', 'kid', 'foreign-key'];
 const here = new URL('.', import.meta.url).pathname;
 
-function startServer(name, issuer) {
+function startServer(name, issuer, cpuProfDir) {
   const child = fork(join(here, 'http/server.mjs'), [name], {
+    // `--cpu-prof NAME`: V8 writes a .cpuprofile of this server when it exits (open it in Chrome DevTools).
+    execArgv: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
     env: {
       ...process.env,
       BENCH_ISSUER: JSON.stringify({
@@ -90,7 +106,7 @@ function countBy(values) {
  * Runs the HTTP stage.
  * @param scale { rounds, duration (s), warmup (s), connections, distinctTokens, coldRequests }
  */
-export async function runHttp({ issuer, signer, scale, log, workDir, contenders = HTTP_CONTENDERS }) {
+export async function runHttp({ issuer, signer, scale, log, workDir, contenders = HTTP_CONTENDERS, cpuProf }) {
   const rotateOver = 1000;
   const warmupTokens = Math.max(scale.coldRequests, Math.ceil(scale.distinctTokens * 0.1));
   const total = scale.distinctTokens + warmupTokens;
@@ -109,6 +125,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
   // counted from the server's start: a module that prefetches keys at bootstrap fetches before the
   // first request, and that fetch counts.
   for (const name of contenders) {
+    if (ROTATING_ONLY.has(name)) continue;
     const before = issuer.totalFetches();
     const server = await startServer(name, issuer);
     const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
@@ -131,7 +148,11 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
   for (let r = 0; r < scale.rounds; r++) {
     for (const name of rotate(contenders, r)) {
       for (const m of modes) {
-        const server = await startServer(name, issuer);
+        if (m.mode !== 'rotating' && ROTATING_ONLY.has(name)) continue;
+        const profiled = cpuProf?.names.includes(name)
+          ? join(cpuProf.dir, `${name.replace(/\W+/g, '-')}-${m.mode}`)
+          : undefined;
+        const server = await startServer(name, issuer, profiled);
         try {
           // Correctness gate, on every server before it is timed (which also warms its JWKS): a
           // valid token passes, forged ones and none get 401.
@@ -139,7 +160,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
           const forged = {};
           for (const kind of FORGERIES) forged[kind] = await get(server.url, issuer.forged(kind));
           const missing = await get(server.url, null);
-          const guarded = name !== 'unguarded';
+          const guarded = !VERIFIES_NOTHING.has(name);
           const pass =
             valid === 200 && (!guarded || (Object.values(forged).every((s) => s === 401) && missing === 401));
           const gate = { valid, forged, missing, pass };
@@ -180,6 +201,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
     const baseline = perContender.unguarded?.runs.filter((run) => run.mode === m.mode) ?? [];
     for (const name of contenders) {
       const runs = perContender[name].runs.filter((run) => run.mode === m.mode);
+      if (runs.length === 0) continue;
       const ratios = runs
         .map((run) => {
           const base = baseline.find((b) => b.round === run.round);
@@ -191,7 +213,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
         mode: m.mode,
         modeLabel: m.label,
         contender: name,
-        ours: name === 'nest-cognito-auth',
+        ours: isOurs(name),
         void: !gate?.pass || runs.some((run) => run.errors > 0 || run.non2xx > 0),
         gate,
         cold: perContender[name].cold,

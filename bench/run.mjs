@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: builds nothing itself (the npm script builds first), then runs the stages and
- * writes results.json, results.md and chart.svg, and the README's Benchmarks section for a full run.
+ * writes results.json, results.md and chart.svg, and the results section of bench/README.md for a full run.
  *
  *   node bench/run.mjs [--quick | --smoke] [--only micro,http,memory] [--out DIR] [--no-readme]
  *   node bench/run.mjs --rerender [--out DIR]   (tables, chart and README again from results.json)
+ *   node bench/run.mjs --quick --only http --cpu-prof 'nest-cognito-auth'   (a .cpuprofile per server of
+ *     the named contenders, comma-separated, in the results directory)
  *
  * Full scale is what the README reports. --quick is a smaller smoke run of every stage (about two
  * minutes); --smoke is the few-second run the test suite makes. Both write to a temporary
@@ -13,7 +15,7 @@
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runHttp } from './http.mjs';
 import { BenchIssuer } from './lib/bench-issuer.mjs';
@@ -50,6 +52,8 @@ export const SCALES = {
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const README_START = '<!-- bench:start (written by npm run bench) -->';
+/** The results section lives in the bench's own README; the project README links to it. */
+const BENCH_README = 'bench/README.md';
 const README_END = '<!-- bench:end -->';
 
 function machine() {
@@ -82,12 +86,12 @@ function runMemoryChild(scale, log) {
 
 /** Writes the README's Benchmarks section between its markers. */
 function updateReadme(markdown, outDir) {
-  const readmePath = join(root, 'README.md');
+  const readmePath = join(root, BENCH_README);
   const readme = readFileSync(readmePath, 'utf8');
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
   if (start < 0 || end < start) return false;
-  const chart = relative(root, join(outDir, 'chart.svg'));
+  const chart = relative(dirname(readmePath), join(outDir, 'chart.svg'));
   const body = renderMarkdownForReadme(markdown, chart);
   writeFileSync(readmePath, `${readme.slice(0, start + README_START.length)}\n${body}\n${readme.slice(end)}`);
   return true;
@@ -119,6 +123,7 @@ export async function main(argv = process.argv.slice(2)) {
       out: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
       rerender: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   if (values.rerender) return rerender(resolve(values.out ?? join(root, 'bench/results')), !values['no-readme']);
@@ -160,6 +165,7 @@ export async function main(argv = process.argv.slice(2)) {
         log,
         workDir,
         ...(contenders ? { contenders } : {}),
+        ...(values['cpu-prof'] ? { cpuProf: { names: values['cpu-prof'].split(','), dir: outDir } } : {}),
       });
     }
   } finally {

@@ -9,7 +9,7 @@ import { Injectable, Module, UnauthorizedException } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { CLIENT_ID, ISSUER, USER_POOL_ID } from './bench-issuer.mjs';
+import { accessTokenClaims, CLIENT_ID, ISSUER, USER_POOL_ID } from './bench-issuer.mjs';
 
 /**
  * nest-cognito-auth with default options, but for `jwksUri` (the loopback endpoint). `extra` is
@@ -89,9 +89,42 @@ export async function unguarded() {
   return { imports: [], providers: [], guard: null };
 }
 
+/** A guard that does nothing: what Nest's guard machinery alone costs per request. */
+export async function noopGuard() {
+  class NoopGuard {
+    canActivate() {
+      return true;
+    }
+  }
+  Injectable()(NoopGuard);
+  return { imports: [], providers: [NoopGuard], guard: NoopGuard, verifiesNothing: true };
+}
+
+/**
+ * A guard that only reads the bearer header and sets `request.user` to a fixed payload: the ceiling of
+ * any guard that answers from a verified-token cache (issue 13's target 2 is within 5% of it).
+ */
+export async function setsUserGuard() {
+  const payload = Object.freeze(accessTokenClaims());
+  class SetsUserGuard {
+    canActivate(context) {
+      const request = context.switchToHttp().getRequest();
+      const header = request.headers.authorization;
+      if (typeof header !== 'string' || !header.startsWith('Bearer ')) throw new UnauthorizedException();
+      request.user = payload;
+      return true;
+    }
+  }
+  Injectable()(SetsUserGuard);
+  return { imports: [], providers: [SetsUserGuard], guard: SetsUserGuard, verifiesNothing: true };
+}
+
 export const NEST_CONTENDERS = {
   unguarded,
+  'no-op guard': noopGuard,
+  'sets-user guard': setsUserGuard,
   'nest-cognito-auth': ourGuard,
+  'nest-cognito-auth (cache: false)': (issuer) => ourGuard(issuer, { cache: false }),
   'hand-rolled': handRolledGuard,
   '@nestjs-cognito/auth': nestjsCognitoGuard,
 };
