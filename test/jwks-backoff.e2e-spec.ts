@@ -140,19 +140,23 @@ describe('when unknown kids and failures fetch the JWKS', () => {
     it.each([
       ['prefetch', true],
       ['no prefetch', false],
-    ])('holds a failing cold start to the same bound (%s)', async (_, prefetch) => {
-      issuer.simulateJwksFault('status-500');
-      await start({ prefetch });
-      const token = issuer.accessToken();
-      for (let step = 0; step < 60; step++) {
-        // 600 requests over 3 s, 10 at a time
-        const statuses = await Promise.all(Array.from({ length: 10 }, () => status(token)));
-        expect(statuses).toEqual(Array(10).fill(503));
-        advance(50);
-      }
-      // At 0 and 1 s (the next is due at 3 s).
-      expect(issuer.jwksRequests).toBe(2);
-    }, 60_000);
+    ])(
+      'holds a failing cold start to the same bound (%s)',
+      async (_, prefetch) => {
+        issuer.simulateJwksFault('status-500');
+        await start({ prefetch });
+        const token = issuer.accessToken();
+        for (let step = 0; step < 60; step++) {
+          // 600 requests over 3 s, 10 at a time
+          const statuses = await Promise.all(Array.from({ length: 10 }, () => status(token)));
+          expect(statuses).toEqual(Array(10).fill(503));
+          advance(50);
+        }
+        // At 0 and 1 s (the next is due at 3 s).
+        expect(issuer.jwksRequests).toBe(2);
+      },
+      60_000,
+    );
 
     it('answers 503 at once within the backoff, with no fetch', async () => {
       await start();
