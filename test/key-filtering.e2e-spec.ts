@@ -1,11 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { CognitoAuthHealth, CognitoAuthModule } from '../src';
 import { CognitoTestIssuer, type TestKeyOptions } from '../src/testing';
 import { GuardedController } from './support/controllers';
-import { createAppOn } from './support/create-app';
+import { createAppOn, initApp } from './support/create-app';
 import { platforms } from './support/platforms';
 import { getWithToken } from './support/requests';
+import { sleep } from './support/wait-for';
 
 /** Only keys that can verify an RS256 Cognito token are used; the rest of a JWKS is ignored. */
 describe.each(platforms)('which JWKS keys verify tokens on %s', (...platform) => {
@@ -130,3 +132,40 @@ function modulusOf(bits: number): string {
   bytes[bytes.length - 1]! |= 1;
   return bytes.toString('base64url');
 }
+
+describe('a JWKS over the key bound', () => {
+  it('[J18] is warned about once while it lasts, not at every fetch', async () => {
+    const warnings: string[] = [];
+    const ignore = () => undefined;
+    const logger = {
+      log: ignore,
+      error: ignore,
+      debug: ignore,
+      verbose: ignore,
+      warn: (m: unknown) => warnings.push(String(m)),
+    };
+    const issuer = await CognitoTestIssuer.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CognitoAuthModule.forRoot(issuer.moduleOptions({ jwks: { requestsPerMinute: 6000, prefetch: false } })),
+      ],
+      controllers: [GuardedController],
+    }).compile();
+    const app = await initApp(moduleRef.createNestApplication({ logger }));
+    try {
+      const key = issuer.jwks().keys[0]!;
+      issuer.simulateJwksAnswer({
+        body: { keys: Array.from({ length: 25 }, (_, i) => ({ ...key, kid: `bulk-${i}` })) },
+      });
+      for (let i = 0; i < 3; i++) {
+        expect((await getWithToken(app, '/me', issuer.accessToken({ header: { kid: `new-${i}` } }))).status).toBe(401);
+        await sleep(20); // past the 10 ms cooldown: each forged kid fetches
+      }
+      expect(issuer.jwksRequests).toBe(3);
+      expect(warnings).toEqual([`JWKS from ${issuer.jwksUri} lists 25 RSA signing keys; only the first 20 are used`]);
+    } finally {
+      await app.close();
+      await issuer.stop();
+    }
+  });
+});
