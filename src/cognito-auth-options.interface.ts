@@ -12,16 +12,19 @@ export interface CognitoJwksOptions {
    */
   cacheMaxAgeMs?: number;
   /**
-   * Sets the cooldown after each successful fetch: `60 / requestsPerMinute` seconds in which a token
-   * with an unknown `kid` answers 401 without a refetch. Caps what forged `kid`s can cost; a real key
-   * rotation is still picked up within one cooldown. Failed fetches start no cooldown.
+   * Sets the cooldown, `60 / requestsPerMinute` seconds, that follows a fetch made for an unknown
+   * `kid` which the fetched set still lacks: within it a token with an unknown `kid` answers 401
+   * without a refetch (unless the set is older than `cacheMaxAgeMs`). Caps what forged `kid`s can
+   * cost; a real key rotation is still picked up within one cooldown. Other fetches (the prefetch,
+   * background refreshes) start none. The cooldown is also the longest step of the backoff after
+   * failed fetches (1 s, doubling).
    * @default 10 (a 6 s cooldown)
    */
   requestsPerMinute?: number;
   /**
    * Fetch every pool's keys while the application starts (`onApplicationBootstrap`), so the first
    * requests do not wait for them. A failure is logged and does not fail the start; the keys are then
-   * fetched on the first request.
+   * fetched on the first request after the backoff's first step (1 s).
    * @default true
    */
   prefetch?: boolean;

@@ -4,14 +4,17 @@ import type { Agent } from 'node:http';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
 import { COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
 import { JwksUnavailableError, KidNotFoundError } from './errors';
-import { JwksFetcher } from './jwks-fetcher';
+import { JwksFetcher, JwksHttpStatusError } from './jwks-fetcher';
 
 /** How one key set is fetched and kept. */
 export interface JwksKeySetOptions {
   readonly jwksUri: string;
   /** Age after which the set is refreshed in the background. */
   readonly cacheMaxAgeMs: number;
-  /** After a successful fetch, unknown `kid`s do not trigger another one for this long. */
+  /**
+   * After a fetch for an unknown `kid` that still lacked it, unknown `kid`s do not trigger another
+   * fetch for this long; also the longest step of the backoff after failed fetches.
+   */
   readonly cooldownMs: number;
   /** Deadline of one whole fetch. */
   readonly timeoutMs: number;
@@ -23,35 +26,65 @@ export interface JwksKeySetOptions {
 
 /** Smallest RSA modulus accepted, in bits (NIST SP 800-131A; Cognito's keys are 2048-bit). */
 const MIN_MODULUS_BITS = 2048;
+/**
+ * Largest RSA modulus accepted, in bits. Refusing a token costs a public-key operation on the key its
+ * `kid` names, and that cost grows with the square of the modulus: a 16,384-bit key makes each forged
+ * token about 40 times costlier than Cognito's 2048-bit keys. 8192 bits leaves room for any issuer.
+ */
+const MAX_MODULUS_BITS = 8192;
+/**
+ * The one public exponent accepted. Cognito publishes `AQAB` (65537), as do the emulators and every
+ * common key generator. Exponent 1 makes the signature check a comparison anyone can pass, and even or
+ * small exponents are malformed or weak keys; accepting only 65537 refuses all of them with one rule
+ * that no legitimate pool trips over.
+ */
+const PUBLIC_EXPONENT = 65537n;
+/** First wait after a failed fetch; it doubles with each failure in a row, up to the cooldown. */
+const FIRST_BACKOFF_MS = 1000;
+/**
+ * Longest wait a `Retry-After` header can impose. It is the endpoint's own request, so it may exceed
+ * the cooldown, but a header of hours (a misconfigured proxy) must not keep a rotated key out for that
+ * long: one minute is also the longest cooldown `jwks.requestsPerMinute` allows.
+ */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * The signing keys of one JWKS URI, cached as a whole set of `KeyObject`s built once per key, so no
  * request parses a PEM or waits on the network once the set is loaded.
  *
- * jwks-rsa fetches (through our fetcher) and imports the set; its own cache and rate limiter are off
- * because they work per `kid`: forged `kid`s spend the budget a rotated key needs, failed fetches
- * spend it too, and an expired entry is refetched on the request path. Here instead:
- * - an unknown `kid` triggers one refetch of the whole set, shared by all concurrent requests, then a
- *   cooldown in which unknown `kid`s are refused without fetching; because the refetch refreshes every
- *   key, a real rotation is picked up within one cooldown even during a flood of forged `kid`s;
- * - a failed fetch starts no cooldown: the next request after the endpoint recovers fetches;
+ * jwks-rsa fetches (through our fetcher, which hands it at most `MAX_JWKS_KEYS` plausible keys) and
+ * imports the set; its own cache and rate limiter are off because they work per `kid`: forged `kid`s
+ * spend the budget a rotated key needs, failed fetches spend it too, and an expired entry is refetched
+ * on the request path. Here instead:
+ * - an unknown `kid` triggers one refetch of the whole set, shared by all concurrent requests. Only when
+ *   that fetch still lacks the `kid` does a cooldown start, in which unknown `kid`s are refused without
+ *   fetching (aws-jwt-verify's penalty box). The prefetch and background refreshes start none, so a key
+ *   rotated right after any of them is fetched at once; because a refetch refreshes every key, a real
+ *   rotation is picked up within one cooldown even during a flood of forged `kid`s;
+ * - an unknown `kid` on a stale set refreshes it, cooldown or not: the refresh is due anyway;
+ * - a failed fetch starts a backoff: no fetch of any kind for 1 s, doubling with each failure in a row
+ *   up to the cooldown, or longer when a 429/503 `Retry-After` asks (at most 60 s). Within it a `kid`
+ *   not held answers 503 at once; held keys keep working. A success ends it;
  * - past `cacheMaxAgeMs` a known key keeps answering while the set is refreshed in the background
  *   (stale-while-revalidate), and keeps working while refreshes fail (stale-if-error); a key the
  *   pool removed stops working once a refresh succeeds.
- * Memory is bounded by the JWKS itself (the fetcher refuses bodies over 1 MiB); nothing is stored
- * for a `kid` the JWKS does not have.
+ * Memory is bounded by the JWKS itself (the fetcher refuses bodies over 1 MiB and keeps 20 keys);
+ * nothing is stored for a `kid` the JWKS does not have.
  */
 export class JwksKeySet {
   private readonly logger = new Logger('CognitoAuth');
   private readonly client: JwksClient;
   private keys: ReadonlyMap<string, KeyObject> | null = null;
   private fetchedAt = 0;
-  /** Unknown kids fetch only from this instant on. */
+  /** Unknown kids on a fresh set fetch only from this instant on (the cooldown). */
   private unknownKidFetchAt = 0;
-  /** Background refreshes of a stale set start only from this instant on (spaced out while failing). */
-  private staleRefreshAt = 0;
+  /** No fetch starts before this instant while fetches fail (the backoff). */
+  private retryAt = 0;
+  /** Failed fetches in a row; 0 once one succeeds. */
+  private failures = 0;
+  /** Why the last fetch failed, for the 503s answered within the backoff. */
+  private lastFailure: JwksUnavailableError | null = null;
   private inflight: Promise<void> | null = null;
-  private failing = false;
 
   constructor(private readonly options: JwksKeySetOptions) {
     const fetcher = new JwksFetcher(options.timeoutMs, options.agent);
@@ -80,14 +113,15 @@ export class JwksKeySet {
 
   /** Whether the last fetch failed. */
   get lastFetchFailed(): boolean {
-    return this.failing;
+    return this.failures > 0;
   }
 
   /**
    * The key for `kid`.
    * @throws KidNotFoundError when the set, fresh or just refetched, has no usable key `kid`, or an
-   *   unknown `kid` arrives within the cooldown.
-   * @throws JwksUnavailableError when the key is not held and the set cannot be fetched.
+   *   unknown `kid` arrives within the cooldown on a fresh set.
+   * @throws JwksUnavailableError when the key is not held and the set cannot be fetched, or the last
+   *   fetch failed and the backoff has not yet passed.
    */
   async getKey(kid: string): Promise<KeyObject> {
     const known = this.keys?.get(kid);
@@ -95,29 +129,37 @@ export class JwksKeySet {
       this.refreshIfStale();
       return known;
     }
-    if (this.inflight === null && this.keys !== null && Date.now() < this.unknownKidFetchAt) {
-      throw new KidNotFoundError();
+    // Joining a fetch under way costs nothing, so only a new fetch is held back.
+    if (this.inflight === null) {
+      const now = Date.now();
+      if (now < this.retryAt) throw new JwksUnavailableError({ cause: this.lastFailure });
+      if (now < this.unknownKidFetchAt && !this.isStale(now)) throw new KidNotFoundError();
     }
     await this.refresh();
     const key = this.keys?.get(kid);
-    if (key === undefined) throw new KidNotFoundError();
+    if (key === undefined) {
+      // This fetch was searched for the kid and lacked it: more unknown kids wait for the cooldown.
+      this.unknownKidFetchAt = Date.now() + this.options.cooldownMs;
+      throw new KidNotFoundError();
+    }
     return key;
   }
 
   /**
-   * Starts a background refresh when the set is older than `cacheMaxAgeMs` (at most one per cooldown
+   * Starts a background refresh when the set is older than `cacheMaxAgeMs` (not within the backoff
    * while refreshes fail). Also called for tokens answered from the verified-token cache, so that a key
    * the pool removed is noticed, and the tokens it signed forgotten, even when no request needs a key.
    */
   refreshIfStale(): void {
     const now = Date.now();
-    if (this.keys !== null && now - this.fetchedAt >= this.options.cacheMaxAgeMs && now >= this.staleRefreshAt) {
+    if (this.inflight === null && this.isStale(now) && now >= this.retryAt) {
       this.refresh().catch(() => undefined);
     }
   }
 
   /**
-   * Fetches the whole set, or joins the fetch already under way.
+   * Fetches the whole set now, or joins the fetch already under way. Not held back by the backoff:
+   * `getKey` and `refreshIfStale` are.
    * @throws JwksUnavailableError
    */
   refresh(): Promise<void> {
@@ -127,30 +169,48 @@ export class JwksKeySet {
     return this.inflight;
   }
 
+  private isStale(now: number): boolean {
+    return this.keys !== null && now - this.fetchedAt >= this.options.cacheMaxAgeMs;
+  }
+
+  /** Records a failed fetch and sets when the next one may start. */
+  private backOff(failure: JwksUnavailableError): void {
+    this.failures++;
+    this.lastFailure = failure;
+    // 1 s, 2 s, 4 s… up to the cooldown: the budget forged kids get, so a long outage costs no more.
+    const step = Math.min(FIRST_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20), this.options.cooldownMs);
+    const asked = Math.min(retryAfterOf(failure) ?? 0, MAX_RETRY_AFTER_MS);
+    this.retryAt = Date.now() + Math.max(step, asked);
+  }
+
   private async load(): Promise<void> {
     let keys: Map<string, KeyObject>;
     try {
       keys = usableKeys(await this.client.getSigningKeys());
-      if (keys.size === 0) throw new Error('the JWKS has no RSA key of at least 2048 bits for RS256 signatures');
+      if (keys.size === 0) {
+        throw new Error(
+          `the JWKS has no RS256 key with a ${MIN_MODULUS_BITS}- to ${MAX_MODULUS_BITS}-bit modulus and exponent ${PUBLIC_EXPONENT}`,
+        );
+      }
     } catch (error) {
-      this.staleRefreshAt = Date.now() + this.options.cooldownMs;
-      if (!this.failing) {
+      const failure = error instanceof JwksUnavailableError ? error : new JwksUnavailableError({ cause: error });
+      if (this.failures === 0) {
         // Once per outage: a failing endpoint must not flood the log.
-        this.failing = true;
         this.logger.warn(`JWKS fetch from ${this.options.jwksUri} failed: ${describeCause(error)}`);
       }
-      throw error instanceof JwksUnavailableError ? error : new JwksUnavailableError({ cause: error });
+      this.backOff(failure);
+      throw failure;
     }
-    if (this.failing) {
-      this.failing = false;
+    if (this.failures > 0) {
+      this.failures = 0;
+      this.lastFailure = null;
+      this.retryAt = 0;
       this.logger.log(`JWKS fetch from ${this.options.jwksUri} succeeded again`);
     }
     const previous = this.keys;
     const now = Date.now();
     this.keys = keys;
     this.fetchedAt = now;
-    this.unknownKidFetchAt = now + this.options.cooldownMs;
-    this.staleRefreshAt = now;
     if (previous !== null && this.options.onKeysRemoved) {
       const removed = [...previous.keys()].filter((kid) => !keys.has(kid));
       if (removed.length > 0) this.options.onKeysRemoved(this.options.jwksUri, removed);
@@ -160,7 +220,8 @@ export class JwksKeySet {
 
 /**
  * The keys that may verify a Cognito token: RSA (not RSA-PSS, EC or `oct`), `alg` absent or RS256, a
- * modulus of at least 2048 bits, and a `kid`. jwks-rsa has already dropped keys whose `use` is not `sig`.
+ * modulus of 2048 to 8192 bits, public exponent 65537, and a `kid`. The fetcher has already dropped
+ * entries whose `use` is not `sig` and kept at most `MAX_JWKS_KEYS`.
  */
 function usableKeys(signingKeys: readonly SigningKey[]): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
@@ -174,12 +235,21 @@ function usableKeys(signingKeys: readonly SigningKey[]): Map<string, KeyObject> 
     } catch {
       continue;
     }
-    if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_MODULUS_BITS) {
-      continue;
-    }
+    if (key.asymmetricKeyType !== 'rsa') continue;
+    const { modulusLength = 0, publicExponent } = key.asymmetricKeyDetails ?? {};
+    if (modulusLength < MIN_MODULUS_BITS || modulusLength > MAX_MODULUS_BITS) continue;
+    if (publicExponent !== PUBLIC_EXPONENT) continue;
     keys.set(kid, key);
   }
   return keys;
+}
+
+/** The wait a 429/503 answer's `Retry-After` asked for, found along the `cause` chain. */
+function retryAfterOf(error: unknown): number | undefined {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof JwksHttpStatusError) return current.retryAfterMs;
+  }
+  return undefined;
 }
 
 function describeCause(error: unknown): string {

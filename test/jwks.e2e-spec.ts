@@ -57,8 +57,7 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
     const app = await start({ requestsPerMinute: 60 });
     const oldToken = issuer.accessToken();
     expect((await getWithToken(app, '/me', oldToken)).status).toBe(200);
-    await sleep(1_100); // past the 1 s cooldown of the first fetch
-    issuer.rotateKeys();
+    issuer.rotateKeys(); // right after the first fetch: only a fetch that lacked an unknown kid starts a cooldown
     const newTokens = Array.from({ length: 5 }, () => issuer.accessToken());
     const statuses = await Promise.all(newTokens.map((t) => getWithToken(app, '/me', t).then((res) => res.status)));
     expect(statuses).toEqual(Array(5).fill(200));
@@ -67,7 +66,7 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
     expect(issuer.jwksRequests).toBe(2);
   });
 
-  it('answers 401 for an unknown kid within the cooldown after a fetch, without fetching', async () => {
+  it('answers 401 for an unknown kid within the cooldown after a fetch that lacked one, without fetching', async () => {
     const app = await start({ requestsPerMinute: 2 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     const unknown = issuer.accessToken({ header: { kid: 'forged-kid' } });
@@ -76,7 +75,8 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
       expect(res.status).toBe(401);
       expect(res.body.message).toBe('Signing key not found');
     }
-    expect(issuer.jwksRequests).toBe(1);
+    // The first fetch was for a known kid: only the first unknown one fetched, and started the cooldown.
+    expect(issuer.jwksRequests).toBe(2);
   });
 
   it('refetches the whole set once for an unknown kid after the cooldown, shared by concurrent requests', async () => {
@@ -138,12 +138,13 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
     }
 
     it('answers 503 for a kid not cached, then 200 once the endpoint recovers, without a restart', async () => {
-      const app = await start({ timeoutMs: 300 });
+      const app = await start({ timeoutMs: 300, requestsPerMinute: 600 }); // a 100 ms backoff step
       await breakEndpoint();
       const res = await getWithToken(app, '/me', issuer.accessToken());
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ statusCode: 503, message: 'Signing keys unavailable', error: 'Service Unavailable' });
       await repairEndpoint();
+      await sleep(150); // past the backoff that the failure started
       expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     });
 
@@ -156,14 +157,16 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
     });
   });
 
-  it('starts no cooldown after a failed fetch: the next request after recovery succeeds', async () => {
-    const app = await start({ requestsPerMinute: 1 });
+  it('backs off after a failed fetch, by one step and not a cooldown: the first request after it succeeds', async () => {
+    const app = await start({ requestsPerMinute: 1 }); // a 60 s cooldown, a 1 s first step
     issuer.simulateJwksFault('status-500');
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
-    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503); // within the step: no fetch
+    expect(issuer.jwksRequests).toBe(1);
     issuer.clearJwksFault();
+    await sleep(1_100);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
-    expect(issuer.jwksRequests).toBe(3);
+    expect(issuer.jwksRequests).toBe(2);
   });
 
   // The jest timeout is the assertion: with the 5 s default instead of jwks.timeoutMs, it fails.
@@ -184,14 +187,15 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
   });
 
   it('keeps a known key working when forged kids flood in as the set expires', async () => {
-    const app = await start({ cacheMaxAgeMs: 200, requestsPerMinute: 2 });
+    const app = await start({ cacheMaxAgeMs: 1_000, requestsPerMinute: 2 });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     const forged = issuer.accessToken({ header: { kid: 'forged-kid' } });
     expect((await getWithToken(app, '/me', forged)).status).toBe(401);
     expect((await getWithToken(app, '/me', forged)).status).toBe(401);
-    await sleep(300);
+    expect(issuer.jwksRequests).toBe(2); // the first forged kid fetched, then the cooldown held
+    await sleep(1_100);
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
-    await waitFor(() => issuer.jwksRequests === 2);
+    await waitFor(() => issuer.jwksRequests === 3);
   });
 
   it('keeps a known key working past its cache age while the endpoint fails (stale-if-error)', async () => {
@@ -237,6 +241,21 @@ describe.each(platforms)('fetching the pool keys on %s', (...platform) => {
     expect(res.status).toBe(401);
     expect(res.body.message).toBe('Signing key not found');
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+  });
+
+  it('refuses a body over 1 MiB even when it ends in valid keys, and takes one just under', async () => {
+    const app = await start({ requestsPerMinute: 600 });
+    const keys = JSON.stringify(issuer.jwks().keys);
+    const body = (size: number) => {
+      const frame = `{"filler":"","keys":${keys}}`;
+      return `{"filler":"${'x'.repeat(size - frame.length)}","keys":${keys}}`;
+    };
+    issuer.simulateJwksAnswer({ body: body(1024 * 1024 + 1) });
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
+    issuer.simulateJwksAnswer({ body: body(1024 * 1024) });
+    await sleep(150); // past the backoff step
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(issuer.jwksRequests).toBe(2);
   });
 
   it('does not follow a redirect', async () => {

@@ -40,12 +40,13 @@ describe('key prefetch and CognitoAuthHealth', () => {
 
   it('starts anyway when the endpoint is down, reports it, and recovers on the first request after', async () => {
     await issuer.suspend();
-    const app = await start({ timeoutMs: 500 });
+    const app = await start({ timeoutMs: 500, requestsPerMinute: 600 }); // the failure backs off 100 ms
     expect(app.get(CognitoAuthHealth).check()).toMatchObject({
       status: 'down',
       keySets: [{ loaded: false, keys: 0, fetchedAt: null, failing: true }],
     });
     await issuer.resume();
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     expect(app.get(CognitoAuthHealth).check().status).toBe('up');
   });

@@ -500,6 +500,7 @@ describe('what is logged (SECURITY.md)', () => {
     issuer.simulateJwksFault('status-500');
     for (let i = 0; i < 3; i++) expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(503);
     issuer.clearJwksFault();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // past the 10 ms backoff step
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     const warnings = lines.filter((line) => line.level === 'warn');
     expect(warnings).toHaveLength(1);

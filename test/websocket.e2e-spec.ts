@@ -89,6 +89,7 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
     } finally {
       issuer.clearJwksFault();
     }
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 1 s backoff the failure started
     expect(await send(socket, 'whoami')).toMatchObject({ ack: { tokenUse: 'access' } });
   });
 

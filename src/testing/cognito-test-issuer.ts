@@ -69,6 +69,16 @@ export type JwksFault =
   /** 200 with a 2 MiB JSON body */
   | 'huge';
 
+/** What the JWKS endpoint answers instead of the JWKS, for `simulateJwksAnswer()`. */
+export interface JwksAnswer {
+  /** @default 200 */
+  status?: number;
+  /** Headers to send, e.g. `{ 'retry-after': '30' }`. `content-type` is `application/json` unless given. */
+  headers?: Record<string, string>;
+  /** A string is sent as it is, anything else as JSON. @default the JWKS as served */
+  body?: unknown;
+}
+
 /** The key `rotateKeys()` makes. */
 export interface TestKeyOptions {
   /** Drop the keys served so far from the JWKS. */
@@ -77,6 +87,8 @@ export interface TestKeyOptions {
   type?: 'rsa' | 'ec';
   /** RSA modulus length in bits. @default 2048 */
   modulusLength?: number;
+  /** RSA public exponent. @default 65537 */
+  publicExponent?: number;
   /** The key's `kid`, e.g. one another issuer also uses. @default a random UUID */
   kid?: string;
   /** Fields to add to or override in the served JWK (`use`, `alg`, `kty`…); `undefined` removes one. */
@@ -111,6 +123,7 @@ export class CognitoTestIssuer {
   private keys: SigningKey[] = [];
   private keysFile: string | undefined;
   private fault: JwksFault | null = null;
+  private answer: JwksAnswer | null = null;
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -242,10 +255,23 @@ export class CognitoTestIssuer {
   /** Makes the JWKS endpoint fail in the given way until `clearJwksFault()`. */
   simulateJwksFault(fault: JwksFault): void {
     this.fault = fault;
+    this.answer = null;
   }
 
+  /**
+   * Makes the JWKS endpoint give this answer until `clearJwksFault()`: a status with headers such as
+   * `Retry-After`, or a body of your own (a JWKS with odd entries, an oversized one).
+   * @example issuer.simulateJwksAnswer({ status: 429, headers: { 'retry-after': '30' } })
+   */
+  simulateJwksAnswer(answer: JwksAnswer): void {
+    this.answer = answer;
+    this.fault = null;
+  }
+
+  /** Serves the JWKS again after `simulateJwksFault()` or `simulateJwksAnswer()`. */
   clearJwksFault(): void {
     this.fault = null;
+    this.answer = null;
   }
 
   /** Stops listening, as a pool whose endpoint is down: connections are refused until `resume()`. */
@@ -290,6 +316,13 @@ export class CognitoTestIssuer {
       return;
     }
     this.jwksRequests++;
+    if (this.answer !== null) {
+      const { status = 200, headers = {}, body = this.jwks() } = this.answer;
+      response
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(typeof body === 'string' ? body : JSON.stringify(body));
+      return;
+    }
     switch (this.fault) {
       case 'status-500':
         response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"boom"}');
@@ -363,7 +396,10 @@ function createSigningKey(options: TestKeyOptions = {}): SigningKey {
     const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid, ...options.jwk };
     return { kid, privateKey, jwk: withoutUndefined(jwk) };
   }
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: options.modulusLength ?? 2048,
+    publicExponent: options.publicExponent ?? 65537,
+  });
   const { n, e } = publicKey.export({ format: 'jwk' });
   return {
     kid,

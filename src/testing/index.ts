@@ -1,2 +1,8 @@
 export { CognitoTestIssuer } from './cognito-test-issuer';
-export type { CognitoTestIssuerOptions, JwksFault, TestKeyOptions, TestTokenOptions } from './cognito-test-issuer';
+export type {
+  CognitoTestIssuerOptions,
+  JwksAnswer,
+  JwksFault,
+  TestKeyOptions,
+  TestTokenOptions,
+} from './cognito-test-issuer';
