@@ -50,7 +50,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     [{ anyOf: ['a'], allOf: undefined }],
     [{ noneOf: ['banned'] }],
     [{ anyOf: 'admin' }],
-  ])('@Groups(%j) throws', (rule) => {
+  ])('[R11] @Groups(%j) throws', (rule) => {
     expect(() => Groups(rule as GroupsRule)).toThrow('@Groups() takes group names or { anyOf?, allOf? }');
   });
 
@@ -82,7 +82,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     [{ anyOf: ['a"b'] }],
     [{ oneOf: ['x'] }],
     [{ allOf: undefined }],
-  ])('@Scopes(%j) throws', (rule) => {
+  ])('[R11] @Scopes(%j) throws', (rule) => {
     expect(() => Scopes(rule as ScopesRule)).toThrow('@Scopes() takes scope names or { allOf?, anyOf? }');
   });
 
@@ -98,7 +98,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     ['includes and another field', { 'cognito:groups': { includes: 'x', not: 'y' } }],
     ['includes of a list', { 'cognito:groups': { includes: ['x'] } }],
     ['a function', { 'custom:tier': () => true }],
-  ])('@Claims() refuses %s', (_, rule) => {
+  ])('[R11] @Claims() refuses %s', (_, rule) => {
     expect(() => Claims(rule as unknown as ClaimsRule)).toThrow('@Claims() takes { [claim]: value');
   });
 
