@@ -1,8 +1,14 @@
+import type { ClaimMatcher, ClaimsRule, ClaimValue } from './claims.decorator';
+import type { GroupsRule } from './groups.decorator';
+import type { ScopesRule } from './scopes.decorator';
 import type { CognitoPoolConfig } from './cognito-auth.config';
 import type { CognitoJwtPayload, CognitoTokenUse } from './cognito-jwt-payload.interface';
 import {
+  ClaimNotAllowedError,
   ClientMismatchError,
+  GroupProhibitedError,
   GroupsNotAllowedError,
+  GroupsRequiredError,
   InsufficientScopeError,
   JwtClaimInvalidError,
   JwtNotYetValidError,
@@ -71,3 +77,79 @@ export function assertAllScopes(payload: CognitoJwtPayload, required: readonly s
   const granted = typeof scope === 'string' ? new Set(scope.split(WHITESPACE)) : new Set<string>();
   if (!required.every((s) => granted.has(s))) throw new InsufficientScopeError(required);
 }
+
+/**
+ * @throws InsufficientScopeError unless the token is an access token whose space-separated `scope`
+ *   holds at least one of `anyOf`.
+ */
+export function assertAnyScope(payload: CognitoJwtPayload, anyOf: readonly string[]): void {
+  const scope = payload.token_use === 'access' ? payload.scope : undefined;
+  const granted = typeof scope === 'string' ? new Set(scope.split(WHITESPACE)) : new Set<string>();
+  if (!anyOf.some((s) => granted.has(s))) throw new InsufficientScopeError(anyOf);
+}
+
+/**
+ * `@Scopes()`: `allOf`, then `anyOf`.
+ * @throws InsufficientScopeError naming the scopes of the part not met.
+ */
+export function assertScopes(payload: CognitoJwtPayload, rule: ScopesRule): void {
+  if (rule.allOf) assertAllScopes(payload, rule.allOf);
+  if (rule.anyOf) assertAnyScope(payload, rule.anyOf);
+}
+
+/**
+ * @throws GroupsRequiredError unless `cognito:groups` holds every one of `allOf` (exact match).
+ */
+export function assertAllGroups(payload: CognitoJwtPayload, allOf: readonly string[]): void {
+  const groups = payload['cognito:groups'];
+  if (!Array.isArray(groups) || !allOf.every((group) => groups.includes(group))) {
+    throw new GroupsRequiredError(allOf);
+  }
+}
+
+/**
+ * `@Groups()`: `anyOf`, then `allOf`.
+ * @throws GroupsNotAllowedError, GroupsRequiredError
+ */
+export function assertGroups(payload: CognitoJwtPayload, rule: GroupsRule): void {
+  if (rule.anyOf) assertAnyGroup(payload, rule.anyOf);
+  if (rule.allOf) assertAllGroups(payload, rule.allOf);
+}
+
+/**
+ * `@ProhibitedGroups()`. No `cognito:groups` is no group; one that is not a list of strings denies,
+ * since what it would prohibit cannot be told.
+ * @throws GroupProhibitedError
+ */
+export function assertNoGroup(payload: CognitoJwtPayload, prohibited: readonly string[]): void {
+  const groups: unknown = payload['cognito:groups'];
+  if (groups === undefined) return;
+  if (
+    !Array.isArray(groups) ||
+    !groups.every((group) => typeof group === 'string') ||
+    prohibited.some((group) => groups.includes(group))
+  ) {
+    throw new GroupProhibitedError(prohibited);
+  }
+}
+
+/**
+ * `@Claims()`: every claim of `rule` meets its matcher. Claims are read as own properties only, so a
+ * rule on `constructor` or `toString` never sees `Object.prototype`.
+ * @throws ClaimNotAllowedError naming the first claim not met (its name, not its value).
+ */
+export function assertClaims(payload: CognitoJwtPayload, rule: ClaimsRule): void {
+  for (const [name, matcher] of Object.entries(rule)) {
+    const present = Object.prototype.hasOwnProperty.call(payload, name);
+    if (!present || !claimMeets(payload[name], matcher)) throw new ClaimNotAllowedError(name);
+  }
+}
+
+function claimMeets(claim: unknown, matcher: ClaimMatcher): boolean {
+  if (isValueList(matcher)) return (matcher as readonly unknown[]).includes(claim);
+  if (typeof matcher === 'object') return Array.isArray(claim) && claim.includes(matcher.includes);
+  return claim === matcher;
+}
+
+// Array.isArray does not narrow a readonly array out of a union.
+const isValueList = (matcher: ClaimMatcher): matcher is readonly ClaimValue[] => Array.isArray(matcher);

@@ -13,12 +13,15 @@ import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
-import { assertAllScopes, assertAnyGroup, assertTokenUse } from './cognito-claims';
+import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
+import { CLAIMS_METADATA } from './claims.decorator';
+import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { toCognitoAuthError } from './cognito.strategy';
 import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
 import {
   AuthorizationError,
+  ClaimCheckRefusedError,
   CognitoAuthError,
   InsufficientScopeError,
   InvalidTokenError,
@@ -26,6 +29,7 @@ import {
   JwksUnavailableError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
+import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
 import { SCOPES_METADATA } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
@@ -163,9 +167,12 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
-   * Route rules on a verified token: its pool, its kind (the route's, or its pool's default), then
-   * groups, then scopes.
-   * @throws IssuerMismatchError, TokenUseMismatchError, GroupsNotAllowedError, InsufficientScopeError
+   * Route rules on a verified token, fresh or from the verified-token cache alike: its pool, its kind
+   * (the route's, or its pool's default), then groups, prohibited groups, scopes, claims, and last the
+   * route's own `@ClaimCheck()`. Each rule's handler metadata overrides its class's; different rules
+   * all apply.
+   * @throws IssuerMismatchError, TokenUseMismatchError, GroupsNotAllowedError, GroupsRequiredError,
+   *   GroupProhibitedError, InsufficientScopeError, ClaimNotAllowedError, ClaimCheckRefusedError
    */
   protected authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
     const targets = [context.getHandler(), context.getClass()];
@@ -175,9 +182,44 @@ export class CognitoGuard extends AuthGuard() {
     const tokenUse = this.reflector.getAllAndOverride(TOKEN_USE_METADATA, targets) ?? pool.tokenUse;
     assertTokenUse(payload, tokenUse);
     const groups = this.reflector.getAllAndOverride(GROUPS_METADATA, targets);
-    if (groups) assertAnyGroup(payload, groups);
+    if (groups) assertGroups(payload, groups);
+    const prohibited = this.reflector.getAllAndOverride(PROHIBITED_GROUPS_METADATA, targets);
+    if (prohibited) assertNoGroup(payload, prohibited);
     const scopes = this.reflector.getAllAndOverride(SCOPES_METADATA, targets);
-    if (scopes) assertAllScopes(payload, scopes);
+    if (scopes) assertScopes(payload, scopes);
+    const claims = this.reflector.getAllAndOverride(CLAIMS_METADATA, targets);
+    if (claims) assertClaims(payload, claims);
+    const check = this.reflector.getAllAndOverride(CLAIM_CHECK_METADATA, targets);
+    if (check) this.runClaimCheck(check, payload, context);
+  }
+
+  /**
+   * Runs a route's `@ClaimCheck()`. Only `true` accepts. A check that throws is the app's bug, not the
+   * client's: logged, and the request refused (403, never a 500). A promise is refused too: the check
+   * is synchronous, and a promise would be truthy whatever it resolves to.
+   * @throws ClaimCheckRefusedError
+   */
+  protected runClaimCheck(check: CognitoClaimCheck, payload: CognitoJwtPayload, context: ExecutionContext): void {
+    const route = `${context.getClass().name}.${context.getHandler().name}`;
+    let accepted: unknown;
+    try {
+      accepted = check(payload, this.getRequest(context));
+    } catch (error) {
+      this.logger.error(
+        `The @ClaimCheck() of ${route} threw; the request is refused`,
+        error instanceof Error ? error.stack : String(error),
+      );
+      throw new ClaimCheckRefusedError({ cause: error });
+    }
+    if (accepted === true) return;
+    if (typeof (accepted as PromiseLike<unknown> | undefined)?.then === 'function') {
+      // Its rejection would otherwise be unhandled.
+      Promise.resolve(accepted).catch(() => undefined);
+      this.logger.error(
+        `The @ClaimCheck() of ${route} returned a promise; claim checks are synchronous (use the verify option for I/O)`,
+      );
+    }
+    throw new ClaimCheckRefusedError();
   }
 
   /**

@@ -175,3 +175,42 @@ export class InsufficientScopeError extends AuthorizationError {
     super('Insufficient scope');
   }
 }
+
+/** Not every one of the route's `@Groups({ allOf })` is in the token's `cognito:groups`. */
+export class GroupsRequiredError extends AuthorizationError {
+  readonly code = 'ERR_GROUPS_REQUIRED';
+  constructor(readonly required: readonly string[]) {
+    super('Not a member of every required group');
+  }
+}
+
+/**
+ * The token's `cognito:groups` holds one of the route's `@ProhibitedGroups()`, or is malformed (a
+ * prohibition that cannot be checked denies).
+ */
+export class GroupProhibitedError extends AuthorizationError {
+  readonly code = 'ERR_GROUP_PROHIBITED';
+  constructor(readonly prohibited: readonly string[]) {
+    super('Member of a prohibited group');
+  }
+}
+
+/**
+ * A claim of the token does not meet the route's `@Claims()` (absent, another value, not a list that
+ * includes the value). The message names neither the claim's value nor the value required; `claim` names
+ * the claim for a guard that extends `CognitoGuard`.
+ */
+export class ClaimNotAllowedError extends AuthorizationError {
+  readonly code = 'ERR_CLAIM_NOT_ALLOWED';
+  constructor(readonly claim: string) {
+    super('Claim requirement not met');
+  }
+}
+
+/** The route's `@ClaimCheck()` returned something other than `true`, or threw (the error is the `cause`). */
+export class ClaimCheckRefusedError extends AuthorizationError {
+  readonly code = 'ERR_CLAIM_CHECK_REFUSED';
+  constructor(options?: { cause?: unknown }) {
+    super('Refused by the route claim check', options);
+  }
+}

@@ -9,6 +9,8 @@ export type {
   CognitoUserPoolOptions,
 } from './cognito-auth-options.interface';
 export type { CognitoAuthConfig, CognitoPoolConfig } from './cognito-auth.config';
+export { ClaimCheck, CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
+export { Claims, CLAIMS_METADATA, type ClaimMatcher, type ClaimsRule, type ClaimValue } from './claims.decorator';
 export { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 export { CognitoAuthHealth } from './cognito-auth.health';
 export type { CognitoAuthHealthReport, CognitoKeySetHealth } from './cognito-auth.health';
@@ -28,10 +30,11 @@ export { isAccessToken, isIdToken, isMachineToken } from './cognito-token-type-g
 export { CognitoUser } from './cognito-user.decorator';
 export { CognitoGuard } from './cognito.guard';
 export * from './errors';
-export { Groups, GROUPS_METADATA } from './groups.decorator';
+export { Groups, GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 export { HandshakeRequest } from './handshake-request';
+export { ProhibitedGroups, PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 export { Public, type PublicOptions } from './public.decorator';
-export { Scopes, SCOPES_METADATA } from './scopes.decorator';
+export { Scopes, SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
 export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 export { UserPool, USER_POOL_METADATA } from './user-pool.decorator';
