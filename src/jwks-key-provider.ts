@@ -17,7 +17,8 @@ const MAX_CACHED_TOKEN_LENGTH = 8192;
  * passport-jwt's key provider: runs every check that needs no key (size, canonical shape, header,
  * issuer) so that a token that could never verify costs no fetch and no cache entry, then hands
  * jsonwebtoken the pool's `KeyObject` for the token's `kid`. Also owns the verified-token cache,
- * because a key the pool removes must take the tokens it signed out of it.
+ * because an entry is valid only while the key that verified it is held, and a key the pool removes
+ * must take the tokens it signed out of it.
  */
 @Injectable()
 export class JwksKeyProvider implements OnApplicationBootstrap {

@@ -111,17 +111,16 @@ export class VerifiedTokenCache {
     if (previous !== undefined) this.remove(previous);
 
     const userId = `${payload.iss}\n${payload.sub ?? ''}`;
+    const full = this.users.get(userId);
+    // A user at the bound makes room from their own entries, the oldest first, never from another's.
+    if (full !== undefined && full.size >= this.maxEntriesPerUser) this.remove(full.values().next().value!);
+    if (this.entries.size >= this.maxEntries && this.oldest !== null) this.remove(this.oldest);
+    // Looked up again: the removals above drop a user's set once it is empty.
     let user = this.users.get(userId);
     if (user === undefined) {
       user = new Set();
       this.users.set(userId, user);
     }
-    // The user's own oldest entry makes room, never another user's.
-    if (user.size >= this.maxEntriesPerUser) this.remove(user.values().next().value!);
-    if (this.entries.size >= this.maxEntries && this.oldest !== null) this.remove(this.oldest);
-    // The user's set may have just been emptied and dropped by the removals above.
-    if (user.size === 0) this.users.set(userId, user);
-
     const entry: Entry = { id, payload, expiresAt, jwksUri, kid, key, user, userId, newer: null, older: null };
     this.entries.set(id, entry);
     user.add(entry);
