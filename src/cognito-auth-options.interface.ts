@@ -100,10 +100,20 @@ export interface CognitoAuthCommonOptions {
    */
   maxTokenBytes?: number;
   /**
-   * The verified-token cache: a token that passed every check is remembered until its `exp`, so
-   * repeated requests with it skip the RSA verification. Route rules still apply on every request.
-   * `false` turns it off.
-   * @default { maxEntries: 10000 }
+   * Longest lifetime accepted, in seconds: a token whose `exp - iat` is longer (beyond
+   * `clockToleranceSeconds`, which is added) gets 401 "Token lifetime too long". Cognito issues access
+   * and id tokens valid for 5 minutes to 1 day, so a longer one was not issued by the pool's usual
+   * settings, and would stay valid (and cached) that long. As `exp` is also checked, no accepted token
+   * is older than this (the `maxTokenAge` of express-oauth2-jwt-bearer and jose, measured from `iat`).
+   * @default 86400 (one day)
+   */
+  maxTokenAge?: number;
+  /**
+   * The verified-token cache: a token the guard accepted (every check, the route's rules and the
+   * `verify` hook) is remembered until its `exp`, while the key that verified it is still the one
+   * the JWKS serves for its `kid`, so repeated requests with it skip the RSA verification. Route
+   * rules still apply on every request; a refused token is never cached. `false` turns it off.
+   * @default { maxEntries: 10000, maxEntriesPerUser: 10 }
    */
   cache?: false | CognitoTokenCacheOptions;
   /**
@@ -149,4 +159,13 @@ export interface CognitoTokenCacheOptions {
    * @default 10000
    */
   maxEntries?: number;
+  /**
+   * Most tokens remembered per user (`iss` and `sub`; a machine client's tokens carry its client id as
+   * `sub`, so they count as one user). A user over it loses their own oldest entry, never another
+   * user's: one holder of many valid tokens cannot flush the cache. Tokens past the bound are still
+   * accepted, only verified again; raise it for a machine client run by many instances, each with its
+   * own token.
+   * @default 10
+   */
+  maxEntriesPerUser?: number;
 }

@@ -32,8 +32,10 @@ export interface CognitoAuthConfig {
     readonly cooldownMs: number;
   };
   readonly maxTokenBytes: number;
+  /** Longest lifetime (`exp - iat`) accepted, in seconds; `clockToleranceSeconds` is added to it. */
+  readonly maxTokenAge: number;
   /** `null`: the verified-token cache is off. */
-  readonly cache: { readonly maxEntries: number } | null;
+  readonly cache: { readonly maxEntries: number; readonly maxEntriesPerUser: number } | null;
   /** Reads the token from a request, as `tokenFrom` says; `null` when there is none. */
   readonly extractToken: (request: unknown) => string | null;
   /** The app's `verify` hook, if any. */
@@ -53,11 +55,19 @@ const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
 const ISSUER_FORMATS = ['original', 'updated', 'both'];
 const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
-const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
+const COMMON_OPTION_KEYS = [
+  'clockToleranceSeconds',
+  'jwks',
+  'maxTokenBytes',
+  'maxTokenAge',
+  'cache',
+  'tokenFrom',
+  'verify',
+];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch', 'agent']);
-const CACHE_OPTION_KEYS = new Set(['maxEntries']);
+const CACHE_OPTION_KEYS = new Set(['maxEntries', 'maxEntriesPerUser']);
 
 let instances = 0;
 
@@ -115,6 +125,8 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     },
     // Below a few hundred bytes no JWT fits; the upper bound only keeps the number sane.
     maxTokenBytes: integer('maxTokenBytes', options.maxTokenBytes, 16_384, 256),
+    // Cognito's longest token validity is one day (access and id tokens: 5 minutes to 1 day).
+    maxTokenAge: number('maxTokenAge', options.maxTokenAge, 86_400, 1),
     cache: tokenCache(options.cache),
     extractToken: createTokenExtractor(options.tokenFrom),
     verify: verifyHook(options.verify),
@@ -207,14 +219,19 @@ function verifyHook(value: unknown): CognitoVerifyHook | null {
   return value as CognitoVerifyHook;
 }
 
-function tokenCache(value: unknown): { maxEntries: number } | null {
+function tokenCache(value: unknown): { maxEntries: number; maxEntriesPerUser: number } | null {
   if (value === false) return null;
   const cache = value ?? {};
   if (!isPlainObject(cache)) {
     throw new CognitoConfigError('cache', `must be false or an object, got ${describe(value)}`);
   }
   rejectUnknownKeys(cache, CACHE_OPTION_KEYS, 'cache.');
-  return { maxEntries: integer('cache.maxEntries', cache.maxEntries, 10_000, 1) };
+  return {
+    maxEntries: integer('cache.maxEntries', cache.maxEntries, 10_000, 1),
+    // A user on a few devices or app clients holds an access and an id token on each, and the pair
+    // of the last refresh stays valid beside the new one: 10 covers that with room to spare.
+    maxEntriesPerUser: integer('cache.maxEntriesPerUser', cache.maxEntriesPerUser, 10, 1),
+  };
 }
 
 function clientIds(options: Record<string, unknown>, prefix: string): ReadonlySet<string> | null {

@@ -19,8 +19,15 @@ export interface CognitoAuthHealthReport {
   /** `up` when every JWKS URI has keys loaded. */
   readonly status: 'up' | 'down';
   readonly keySets: readonly CognitoKeySetHealth[];
-  /** The verified-token cache's fill and bound (`cache.maxEntries`), or null when `cache: false`. */
-  readonly verifiedTokenCache: { readonly entries: number; readonly maxEntries: number } | null;
+  /**
+   * The verified-token cache's fill and bounds (`cache.maxEntries`, `cache.maxEntriesPerUser`), or
+   * null when `cache: false`.
+   */
+  readonly verifiedTokenCache: {
+    readonly entries: number;
+    readonly maxEntries: number;
+    readonly maxEntriesPerUser: number;
+  } | null;
 }
 
 /**
@@ -53,7 +60,11 @@ export class CognitoAuthHealth {
     return {
       status: keySets.every((keySet) => keySet.loaded) ? 'up' : 'down',
       keySets,
-      verifiedTokenCache: cache && { entries: cache.size, maxEntries: cache.maxEntries },
+      verifiedTokenCache: cache && {
+        entries: cache.size,
+        maxEntries: cache.maxEntries,
+        maxEntriesPerUser: cache.maxEntriesPerUser,
+      },
     };
   }
 }

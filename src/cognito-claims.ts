@@ -12,6 +12,7 @@ import {
   InsufficientScopeError,
   JwtClaimInvalidError,
   JwtNotYetValidError,
+  TokenLifetimeTooLongError,
   TokenUseMismatchError,
 } from './errors';
 import { assertClaimTypes } from './jwt';
@@ -21,22 +22,35 @@ import { assertClaimTypes } from './jwt';
  * jsonwebtoken; what is Cognito-specific is checked here.
  */
 
+/** The time limits `assertCognitoClaims` applies, in seconds (from the module's options). */
+export interface CognitoTimeLimits {
+  readonly clockToleranceSeconds: number;
+  /** Longest `exp - iat` accepted, before the tolerance is added. */
+  readonly maxTokenAge: number;
+}
+
 /**
  * Checks a payload whose signature has verified (with the key of `pool`, whose issuer it names): it is
- * a Cognito access or id token of one of the pool's app clients.
- * @throws TokenMalformedError, TokenUseMismatchError, ClientMismatchError
+ * a Cognito access or id token of one of the pool's app clients, issued for no longer than
+ * `maxTokenAge`.
+ * @throws TokenMalformedError, JwtClaimInvalidError, JwtNotYetValidError, TokenLifetimeTooLongError,
+ *   TokenUseMismatchError, ClientMismatchError
  */
 export function assertCognitoClaims(
   payload: Record<string, unknown>,
   pool: CognitoPoolConfig,
-  clockToleranceSeconds: number,
+  { clockToleranceSeconds, maxTokenAge }: CognitoTimeLimits,
 ): CognitoJwtPayload {
   // jsonwebtoken accepts a token without `exp` and one whose `exp` is Infinity (`1e999` in JSON); a
   // Cognito token always has a finite one. Cognito always sets `iat` too.
   assertClaimTypes(payload);
   if (payload.iat === undefined) throw new JwtClaimInvalidError();
+  const iat = payload.iat as number;
   // jsonwebtoken checks exp and nbf but not iat: a token issued in the future is not valid yet.
-  if ((payload.iat as number) > Date.now() / 1000 + clockToleranceSeconds) throw new JwtNotYetValidError();
+  if (iat > Date.now() / 1000 + clockToleranceSeconds) throw new JwtNotYetValidError();
+  // Cognito's tokens live a day at most; jsonwebtoken takes any finite `exp` (1e308 is accepted, and
+  // would stay valid, and cached, for ever). Both times are the issuer's, so the tolerance is only slack.
+  if ((payload.exp as number) - iat > maxTokenAge + clockToleranceSeconds) throw new TokenLifetimeTooLongError();
   const tokenUse = payload.token_use;
   if (tokenUse !== 'access' && tokenUse !== 'id') throw new TokenUseMismatchError();
   // Access tokens name their client in `client_id` and carry no `aud`; id tokens use `aud`, a string

@@ -77,6 +77,8 @@ export class CognitoGuard extends AuthGuard() {
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
+      // Revocation is checked here, before the token is remembered.
+      this.rememberAccepted(payload);
     } catch (error) {
       throw this.toTransportException(error, context);
     }
@@ -84,9 +86,9 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
-   * Sets `request.user`. A token that passed every check before and has not expired since is taken
-   * from the verified-token cache, without a passport round (which costs more than the lookup on a hot
-   * route); any other goes through passport, where passport-jwt verifies it.
+   * Sets `request.user`. A token the guard accepted before, not expired since and whose key is still
+   * held, is taken from the verified-token cache without a passport round (which costs more than the
+   * lookup on a hot route); any other goes through passport, where passport-jwt verifies it.
    */
   protected async authenticate(context: ExecutionContext, request: Record<string, unknown>): Promise<void> {
     const cache = this.keys.verifiedTokens;
@@ -98,6 +100,16 @@ export class CognitoGuard extends AuthGuard() {
       return;
     }
     await super.canActivate(context);
+  }
+
+  /**
+   * Caches a token the guard has just accepted, if it was verified on this request (not answered from
+   * the cache), so its next requests skip the RSA verification. Only here, after every check, route
+   * rule and the verify hook: a token that any of them refused is never cached.
+   */
+  protected rememberAccepted(payload: CognitoJwtPayload): void {
+    const source = this.keys.takeVerified(payload);
+    if (source !== undefined) this.keys.verifiedTokens?.set(source, payload);
   }
 
   /** Called by passport with the outcome of the strategy. */

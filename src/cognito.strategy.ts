@@ -18,27 +18,41 @@ import {
   TokenMalformedError,
   TokenMissingError,
 } from './errors';
-import { JwksKeyProvider } from './jwks-key-provider';
+import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
 
 /**
  * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
  * key and supplies the pool's `KeyObject`, jsonwebtoken checks the signature (RS256 only), `iss`, `exp`
- * and `nbf`, and `validate` applies the Cognito rules. A token that passed all of it is remembered
- * until its `exp` (the verified-token cache): `CognitoGuard` answers its next requests from there.
+ * and `nbf`, and `validate` applies the Cognito rules. It notes which token and key each payload came
+ * from; `CognitoGuard` caches the token from that once it has accepted it (the verified-token cache).
  */
 @Injectable()
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
+  /** The token and key being verified for a request, only while passport-jwt verifies it. */
+  private readonly verifying: WeakMap<object, KeySource>;
+
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly keys: JwksKeyProvider,
   ) {
+    const verifying = new WeakMap<object, KeySource>();
     super({
       jwtFromRequest: config.extractToken,
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
-        keys.keyFor(request, token).then(
-          // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is parsed
-          // per request.
-          (key) => done(null, key as unknown as string),
+        keys.keyFor(token).then(
+          (source) => {
+            // passport-jwt verifies the signature and calls `validate` synchronously inside `done`, so
+            // what `validate` reads is this token's source even when other requests sharing the
+            // object (WebSocket messages) are verified concurrently.
+            verifying.set(request, source);
+            try {
+              // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is
+              // parsed per request.
+              done(null, source.key as unknown as string);
+            } finally {
+              verifying.delete(request);
+            }
+          },
           (error: unknown) => done(error),
         );
       },
@@ -47,6 +61,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
       passReqToCallback: true,
     });
+    this.verifying = verifying;
     passport.use(config.strategyName, this);
   }
 
@@ -62,10 +77,10 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
   validate(request: Request, payload: Record<string, unknown>): CognitoJwtPayload {
     // jsonwebtoken has matched `iss` against the configured issuers: it selects the pool.
     const { pool } = this.config.issuers.get(payload.iss as string)!;
-    const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config.clockToleranceSeconds));
-    // The token as the key provider saw it: the extractor (maybe the app's own) is not run again.
-    const source = this.keys.sourceOf(request);
-    if (source !== undefined) this.keys.verifiedTokens?.set(source.token, verified, source.jwksUri, source.kid);
+    const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config));
+    // Not cached here: the guard's route rules and the verify hook may still refuse the token.
+    const source = this.verifying.get(request);
+    if (source !== undefined) this.keys.noteVerified(verified, source);
     return verified;
   }
 

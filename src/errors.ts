@@ -214,3 +214,15 @@ export class ClaimCheckRefusedError extends AuthorizationError {
     super('Refused by the route claim check', options);
   }
 }
+
+/**
+ * `exp - iat` is longer than `maxTokenAge` (plus `clockToleranceSeconds`). Cognito never issues a token
+ * that lives longer than a day, so a longer one was not minted by a pool's usual settings, and it would
+ * stay valid (and in the verified-token cache) for that long.
+ */
+export class TokenLifetimeTooLongError extends InvalidTokenError {
+  readonly code = 'ERR_JWT_LIFETIME_TOO_LONG';
+  constructor(options?: { cause?: unknown }) {
+    super('Token lifetime too long', options);
+  }
+}

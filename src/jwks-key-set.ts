@@ -216,6 +216,14 @@ export class JwksKeySet {
       if (removed.length > 0) this.options.onKeysRemoved(this.options.jwksUri, removed);
     }
   }
+
+  /**
+   * The key held now for `kid`, stale or not, without fetching: the verified-token cache compares it
+   * (by identity) with the key that verified an entry.
+   */
+  heldKey(kid: string): KeyObject | undefined {
+    return this.keys?.get(kid);
+  }
 }
 
 /**

@@ -1,75 +1,162 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 
-/** What the verified-token cache holds per token. */
+/** A verified token and the key that verified it, as the key provider handed that key out. */
+export interface VerifiedTokenSource {
+  readonly token: string;
+  readonly jwksUri: string;
+  readonly kid: string;
+  /** The very object jsonwebtoken verified the signature with. */
+  readonly key: KeyObject;
+}
+
+/** How a `VerifiedTokenCache` is bounded, and how it learns which keys are held. */
+export interface VerifiedTokenCacheOptions {
+  /** Most entries in all. */
+  readonly maxEntries: number;
+  /** Most entries of one user (`iss` and `sub`); that user's oldest goes first. */
+  readonly maxEntriesPerUser: number;
+  /** Longer tokens get no entry. */
+  readonly maxTokenLength: number;
+  /** The key held now for `kid` of `jwksUri`, without fetching; `undefined` when none is. */
+  readonly heldKey: (jwksUri: string, kid: string) => KeyObject | undefined;
+}
+
+/** One remembered token, linked into the recency list of the whole cache. */
 interface Entry {
+  /** The map key: SHA-256 of the token. */
+  readonly id: string;
   readonly payload: CognitoJwtPayload;
   /** `exp` in milliseconds: the entry is never used at or past it. */
   readonly expiresAt: number;
   readonly jwksUri: string;
   readonly kid: string;
+  readonly key: KeyObject;
+  /** The user's entries, this one included. */
+  readonly user: Set<Entry>;
+  readonly userId: string;
+  /** Neighbours in the recency list: `newer` towards the most recently used. */
+  newer: Entry | null;
+  older: Entry | null;
 }
 
 /**
- * Tokens that passed every check of the strategy, kept until their `exp` so that the many requests a
- * client makes with one token pay for one RSA verification (the model is Envoy's `jwt_authn`
- * `jwt_cache_config`).
+ * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
+ * token pay for one RSA verification (the model is Envoy's `jwt_authn` `jwt_cache_config`).
  *
  * Keyed by the SHA-256 of the token (44 characters, where a token is 1–4 KiB), which is safe because
- * only canonical tokens (one spelling per token) get this far. Bounded: at most `maxEntries`, least recently used out first, and no entry for tokens
- * longer than `maxTokenLength`. Failures are never cached. Route rules (`@TokenUse`, `@Groups`,
- * `@Scopes`) are not part of the entry: the guard applies them on every request.
+ * only canonical tokens (one spelling per token) get this far. What goes in:
+ * - only a token the guard accepted (signature, Cognito rules, the route's rules, the `verify` hook):
+ *   a refusal leaves no entry. Route rules (`@TokenUse`, `@Groups`, `@Scopes`, `@UserPool`) are not part
+ *   of the entry: the guard applies them on every request;
+ * - tied to the very `KeyObject` that verified it: an entry is used only while that object is still
+ *   the key held for its `kid`, so a JWKS that serves another key under the same `kid` (a replaced key)
+ *   ends the entries of the old one at the next refresh, as it ends the old key's uncached tokens.
+ *
+ * Bounded: at most `maxEntries`, least recently used out first; at most `maxEntriesPerUser` per user
+ * (`iss` and `sub`; a machine client's tokens carry its client id as `sub`), that user's oldest out
+ * first, so one holder of many valid tokens cannot push other users out; no entry for tokens longer
+ * than `maxTokenLength`. The recency list is linked through the entries, so a hit or an eviction
+ * costs the same at any fill (no `Map` delete-and-reinsert, no walk over deleted slots).
  */
 export class VerifiedTokenCache {
+  readonly maxEntries: number;
+  readonly maxEntriesPerUser: number;
+  readonly maxTokenLength: number;
+  private readonly heldKey: VerifiedTokenCacheOptions['heldKey'];
   private readonly entries = new Map<string, Entry>();
+  /** Each user's entries, oldest first (a `Set` iterates in insertion order). */
+  private readonly users = new Map<string, Set<Entry>>();
+  private newest: Entry | null = null;
+  private oldest: Entry | null = null;
 
-  constructor(
-    readonly maxEntries: number,
-    readonly maxTokenLength: number,
-  ) {}
+  constructor(options: VerifiedTokenCacheOptions) {
+    this.maxEntries = options.maxEntries;
+    this.maxEntriesPerUser = options.maxEntriesPerUser;
+    this.maxTokenLength = options.maxTokenLength;
+    this.heldKey = options.heldKey;
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** The payload of `token` if it verified before and has not expired since. */
+  /**
+   * The payload of `token` if the guard accepted it before, it has not expired since, and the key
+   * that verified it is still the one held for its `kid`.
+   */
   get(token: string): CognitoJwtPayload | undefined {
     if (token.length > this.maxTokenLength) return undefined;
-    const key = keyOf(token);
-    const entry = this.entries.get(key);
+    const entry = this.entries.get(keyOf(token));
     if (entry === undefined) return undefined;
-    if (Date.now() >= entry.expiresAt) {
-      this.entries.delete(key);
+    if (Date.now() >= entry.expiresAt || this.heldKey(entry.jwksUri, entry.kid) !== entry.key) {
+      this.remove(entry);
       return undefined;
     }
-    // Most recently used goes last: a Map iterates in insertion order, so eviction takes the first.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    this.unlink(entry);
+    this.linkNewest(entry);
     return entry.payload;
   }
 
-  set(token: string, payload: CognitoJwtPayload, jwksUri: string, kid: string): void {
+  /** Remembers `payload` for the token of `source`, until its `exp`. */
+  set(source: VerifiedTokenSource, payload: CognitoJwtPayload): void {
+    const { token, jwksUri, kid, key } = source;
     if (token.length > this.maxTokenLength) return;
     const expiresAt = payload.exp * 1000;
-    if (Date.now() >= expiresAt) return;
-    const key = keyOf(token);
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.evictOldest();
-    this.entries.set(key, { payload, expiresAt, jwksUri, kid });
+    // A refresh may have replaced the key while the guard ran the verify hook: such an entry could
+    // never be used.
+    if (Date.now() >= expiresAt || this.heldKey(jwksUri, kid) !== key) return;
+    const id = keyOf(token);
+    const previous = this.entries.get(id);
+    if (previous !== undefined) this.remove(previous);
+
+    const userId = `${payload.iss}\n${payload.sub ?? ''}`;
+    const full = this.users.get(userId);
+    // A user at the bound makes room from their own entries, the oldest first, never from another's.
+    if (full !== undefined && full.size >= this.maxEntriesPerUser) this.remove(full.values().next().value!);
+    if (this.entries.size >= this.maxEntries && this.oldest !== null) this.remove(this.oldest);
+    // Looked up again: the removals above drop a user's set once it is empty.
+    let user = this.users.get(userId);
+    if (user === undefined) {
+      user = new Set();
+      this.users.set(userId, user);
+    }
+    const entry: Entry = { id, payload, expiresAt, jwksUri, kid, key, user, userId, newer: null, older: null };
+    this.entries.set(id, entry);
+    user.add(entry);
+    this.linkNewest(entry);
   }
 
   /** Forgets every token signed by one of `kids` of `jwksUri`: the pool removed those keys. */
   forgetKeys(jwksUri: string, kids: readonly string[]): void {
     const removed = new Set(kids);
-    for (const [key, entry] of this.entries) {
-      if (entry.jwksUri === jwksUri && removed.has(entry.kid)) this.entries.delete(key);
+    for (const entry of this.entries.values()) {
+      if (entry.jwksUri === jwksUri && removed.has(entry.kid)) this.remove(entry);
     }
   }
 
-  private evictOldest(): void {
-    // Expired entries are dropped lazily; the oldest-used one goes when the cache is full.
-    const oldest = this.entries.keys().next();
-    if (!oldest.done) this.entries.delete(oldest.value);
+  private remove(entry: Entry): void {
+    this.entries.delete(entry.id);
+    this.unlink(entry);
+    entry.user.delete(entry);
+    if (entry.user.size === 0) this.users.delete(entry.userId);
+  }
+
+  private linkNewest(entry: Entry): void {
+    entry.older = this.newest;
+    entry.newer = null;
+    if (this.newest !== null) this.newest.newer = entry;
+    this.newest = entry;
+    this.oldest ??= entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.newer !== null) entry.newer.older = entry.older;
+    else if (this.newest === entry) this.newest = entry.older;
+    if (entry.older !== null) entry.older.newer = entry.newer;
+    else if (this.oldest === entry) this.oldest = entry.newer;
+    entry.newer = null;
+    entry.older = null;
   }
 }
 

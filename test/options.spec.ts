@@ -43,7 +43,8 @@ describe('module options', () => {
         cooldownMs: 6_000,
       });
       expect(config.maxTokenBytes).toBe(16_384);
-      expect(config.cache).toEqual({ maxEntries: 10_000 });
+      expect(config.maxTokenAge).toBe(86_400);
+      expect(config.cache).toEqual({ maxEntries: 10_000, maxEntriesPerUser: 10 });
     });
 
     it('derives the region of a GovCloud pool', async () => {
@@ -91,7 +92,18 @@ describe('module options', () => {
 
     it('turns the verified-token cache off with cache: false', async () => {
       expect((await startWith({ ...valid, cache: false })).cache).toBeNull();
-      expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({ maxEntries: 5 });
+      expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({
+        maxEntries: 5,
+        maxEntriesPerUser: 10,
+      });
+      expect((await startWith({ ...valid, cache: { maxEntriesPerUser: 50 } })).cache).toEqual({
+        maxEntries: 10_000,
+        maxEntriesPerUser: 50,
+      });
+    });
+
+    it('takes maxTokenAge in seconds', async () => {
+      expect((await startWith({ ...valid, maxTokenAge: 3600 })).maxTokenAge).toBe(3600);
     });
 
     it('normalises tokenUse and clientId', async () => {
@@ -139,6 +151,12 @@ describe('module options', () => {
       ['cache true (only false or an object)', { ...valid, cache: true }, 'cache'],
       ['a zero cache size', { ...valid, cache: { maxEntries: 0 } }, 'cache.maxEntries'],
       ['a misspelt cache option', { ...valid, cache: { max: 5 } }, 'cache.max'],
+      ['a zero per-user cache bound', { ...valid, cache: { maxEntriesPerUser: 0 } }, 'cache.maxEntriesPerUser'],
+      ['a fractional per-user cache bound', { ...valid, cache: { maxEntriesPerUser: 2.5 } }, 'cache.maxEntriesPerUser'],
+      ['a zero maxTokenAge', { ...valid, maxTokenAge: 0 }, 'maxTokenAge'],
+      ['a negative maxTokenAge', { ...valid, maxTokenAge: -3600 }, 'maxTokenAge'],
+      ['an infinite maxTokenAge', { ...valid, maxTokenAge: Infinity }, 'maxTokenAge'],
+      ['a maxTokenAge that is a string', { ...valid, maxTokenAge: '1d' }, 'maxTokenAge'],
       ['an agent that is not an http.Agent', { ...valid, jwks: { agent: { keepAlive: true } } }, 'jwks.agent'],
       ['prefetch not a boolean', { ...valid, jwks: { prefetch: 'yes' } }, 'jwks.prefetch'],
       ['an unknown issuerFormat', { ...valid, issuerFormat: 'new' }, 'issuerFormat'],

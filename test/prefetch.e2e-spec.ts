@@ -31,11 +31,15 @@ describe('key prefetch and CognitoAuthHealth', () => {
     expect(app.get(CognitoAuthHealth).check()).toMatchObject({
       status: 'up',
       keySets: [{ jwksUri: issuer.jwksUri, loaded: true, keys: 1, failing: false }],
-      verifiedTokenCache: { entries: 0, maxEntries: 10_000 },
+      verifiedTokenCache: { entries: 0, maxEntries: 10_000, maxEntriesPerUser: 10 },
     });
     expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
     expect(issuer.jwksRequests).toBe(1);
-    expect(app.get(CognitoAuthHealth).check().verifiedTokenCache).toEqual({ entries: 1, maxEntries: 10_000 });
+    expect(app.get(CognitoAuthHealth).check().verifiedTokenCache).toEqual({
+      entries: 1,
+      maxEntries: 10_000,
+      maxEntriesPerUser: 10,
+    });
   });
 
   it('starts anyway when the endpoint is down, reports it, and recovers on the first request after', async () => {

@@ -1,5 +1,14 @@
 import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
-import { CognitoAuthModule, CognitoGuard, CognitoUser, type CognitoJwtPayload } from '../src';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  CognitoAuthHealth,
+  CognitoAuthModule,
+  CognitoGuard,
+  CognitoUser,
+  UserPool,
+  type CognitoJwtPayload,
+  type CognitoSinglePoolOptions,
+} from '../src';
 import { JwksKeyProvider } from '../src/jwks-key-provider';
 import { CognitoTestIssuer } from '../src/testing';
 import { VerifiedTokenCache } from '../src/verified-token-cache';
@@ -7,6 +16,7 @@ import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { fakeDateAt } from './support/fake-date';
 import { getWithToken } from './support/requests';
+import { machineToken } from './support/tokens';
 
 @Controller()
 @UseGuards(CognitoGuard)
@@ -19,6 +29,17 @@ class MutatingController {
       // frozen: the assignment throws in strict mode
     }
     return { username: user.username };
+  }
+}
+
+/** A route only another pool's tokens may use: this pool's get 401 there. */
+@Controller()
+@UseGuards(CognitoGuard)
+class OtherPoolController {
+  @UserPool('us-east-1_OtherPool1')
+  @Get('other-pool')
+  otherPool() {
+    return { ok: true };
   }
 }
 
@@ -37,12 +58,18 @@ describe('the verified-token cache', () => {
     await issuer.stop();
   });
 
-  async function start(cache?: false | { maxEntries: number }) {
-    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ cache })), [
+  async function start(cache?: CognitoSinglePoolOptions['cache'], overrides: Partial<CognitoSinglePoolOptions> = {}) {
+    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions({ cache, ...overrides })), [
       GuardedController,
       MutatingController,
+      OtherPoolController,
     ]);
     return { app, cache: app.get(JwksKeyProvider).verifiedTokens };
+  }
+
+  /** The cache's fill as an operator sees it. */
+  function entries(): number | undefined {
+    return app?.get(CognitoAuthHealth).check().verifiedTokenCache?.entries;
   }
 
   it('remembers a token that passed every check, and answers it again from memory', async () => {
@@ -60,6 +87,74 @@ describe('the verified-token cache', () => {
     expect((await getWithToken(app, '/me', issuer.accessToken({ expiresIn: -5 }))).status).toBe(401);
     expect((await getWithToken(app, '/me', issuer.accessToken({ claims: { client_id: 'other' } }))).status).toBe(401);
     expect(cache?.size).toBe(0);
+  });
+
+  it('[Q2] caches a token only once the guard has accepted it: no entry for a token a route or the verify hook refused', async () => {
+    const { app } = await start(undefined, { verify: (payload) => payload['custom:blocked'] !== true });
+    const idToken = issuer.idToken();
+    const reader = issuer.accessToken({ groups: ['reader'] });
+    const blocked = issuer.accessToken({ claims: { 'custom:blocked': true } });
+    // An id token where the pool takes access tokens only, a 403 on @Groups, a 401 on @UserPool, the
+    // verify hook saying no: each passed the signature and the Cognito rules, and each was refused.
+    expect((await getWithToken(app, '/me', idToken)).status).toBe(401);
+    expect((await getWithToken(app, '/admin', reader)).status).toBe(403);
+    expect((await getWithToken(app, '/other-pool', reader)).status).toBe(401);
+    expect((await getWithToken(app, '/me', blocked)).status).toBe(401);
+    expect(entries()).toBe(0);
+    // A refusal must not have been remembered as an acceptance either: the next try is refused again.
+    expect((await getWithToken(app, '/me', blocked)).status).toBe(401);
+    expect((await getWithToken(app, '/admin', reader)).status).toBe(403);
+    // Accepted later, on routes that take them: then cached, once each.
+    expect((await getWithToken(app, '/profile', idToken)).status).toBe(200);
+    expect((await getWithToken(app, '/me', reader)).status).toBe(200);
+    expect(entries()).toBe(2);
+    // Route rules still run on a cache hit.
+    expect((await getWithToken(app, '/admin', reader)).status).toBe(403);
+    expect((await getWithToken(app, '/me', idToken)).status).toBe(401);
+    expect(entries()).toBe(2);
+  });
+
+  it('[Q1] keeps an entry only while the very key that verified it is held: a kid that names a new key drops it', async () => {
+    const { app } = await start();
+    const kid = issuer.currentKid;
+    const cached = issuer.accessToken();
+    const twin = issuer.accessToken();
+    expect((await getWithToken(app, '/me', cached)).status).toBe(200);
+    expect(entries()).toBe(1);
+    // The JWKS now serves another key under the same kid (a compromised key replaced, an emulator
+    // restarted with a new key), and the set is refreshed.
+    issuer.rotateKeys({ kid, dropPrevious: true });
+    await app.get(JwksKeyProvider).keySets.get(issuer.jwksUri)!.refresh();
+    for (const token of [twin, cached]) {
+      const res = await getWithToken(app, '/me', token);
+      expect([res.status, res.body.message]).toEqual([401, 'Token signature invalid']);
+    }
+    expect(entries()).toBe(0);
+    // The new key's tokens verify, and are cached.
+    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    expect(entries()).toBe(1);
+  });
+
+  it('[R2] bounds each user to cache.maxEntriesPerUser entries: one user with many tokens evicts only their own', async () => {
+    const { app, cache } = await start({ maxEntries: 20, maxEntriesPerUser: 3 });
+    const others = Array.from({ length: 5 }, (_, i) =>
+      issuer.accessToken({ claims: { sub: `other-user-${i}`, username: `other-${i}` } }),
+    );
+    for (const token of others) expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    const flood = Array.from({ length: 40 }, () => issuer.accessToken({ claims: { sub: 'heavy-user' } }));
+    for (const token of flood) expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    expect(entries()).toBe(5 + 3);
+    expect(others.map((token) => cache?.get(token) !== undefined)).toEqual([true, true, true, true, true]);
+    // The heavy user keeps their three newest tokens, the oldest went first.
+    expect(flood.map((token) => cache?.get(token) !== undefined)).toEqual([...Array(37).fill(false), true, true, true]);
+  });
+
+  it('[R2] counts a machine client (sub = client id) as one user', async () => {
+    const { app } = await start({ maxEntries: 20, maxEntriesPerUser: 2 });
+    const user = issuer.accessToken();
+    expect((await getWithToken(app, '/me', user)).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await getWithToken(app, '/me', machineToken(issuer))).status).toBe(200);
+    expect(entries()).toBe(1 + 2);
   });
 
   it('never answers a token from memory at or past its exp', async () => {
@@ -106,21 +201,75 @@ describe('the verified-token cache', () => {
 });
 
 describe('VerifiedTokenCache', () => {
-  const payload = (exp: number) => ({ exp, token_use: 'access' }) as unknown as CognitoJwtPayload;
+  const keyA = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+  const keyB = createPublicKey(keyA.export({ format: 'pem', type: 'spki' }));
+  const payload = (exp: number, sub = 'user-1') =>
+    ({ exp, sub, iss: 'https://issuer', token_use: 'access' }) as unknown as CognitoJwtPayload;
+  const exp = () => Date.now() / 1000 + 60;
+
+  function cacheWith(held: Map<string, KeyObject>, limits: { maxEntries?: number; maxEntriesPerUser?: number } = {}) {
+    return new VerifiedTokenCache({
+      maxEntries: limits.maxEntries ?? 10,
+      maxEntriesPerUser: limits.maxEntriesPerUser ?? 10,
+      maxTokenLength: 100,
+      heldKey: (jwksUri, kid) => held.get(`${jwksUri} ${kid}`),
+    });
+  }
+  const source = (token: string, jwksUri = 'uri', kid = 'k1', key = keyA) => ({ token, jwksUri, kid, key });
 
   it('keeps no entry for tokens longer than its limit', () => {
-    const cache = new VerifiedTokenCache(10, 8);
-    cache.set('123456789', payload(Date.now() / 1000 + 60), 'uri', 'kid');
+    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    cache.set(source('x'.repeat(101)), payload(exp()));
     expect(cache.size).toBe(0);
   });
 
   it('forgets the tokens a removed key signed, and only those', () => {
-    const cache = new VerifiedTokenCache(10, 100);
-    const exp = Date.now() / 1000 + 60;
-    cache.set('t1', payload(exp), 'uri-a', 'k1');
-    cache.set('t2', payload(exp), 'uri-a', 'k2');
-    cache.set('t3', payload(exp), 'uri-b', 'k1');
+    const held = new Map([
+      ['uri-a k1', keyA],
+      ['uri-a k2', keyA],
+      ['uri-b k1', keyA],
+    ]);
+    const cache = cacheWith(held);
+    cache.set(source('t1', 'uri-a', 'k1'), payload(exp()));
+    cache.set(source('t2', 'uri-a', 'k2'), payload(exp()));
+    cache.set(source('t3', 'uri-b', 'k1'), payload(exp()));
     cache.forgetKeys('uri-a', ['k1']);
     expect([cache.get('t1'), cache.get('t2'), cache.get('t3')].map(Boolean)).toEqual([false, true, true]);
+  });
+
+  it('[Q1] answers an entry only while the very key object that verified it is held, not an equal one', () => {
+    const held = new Map([['uri k1', keyA]]);
+    const cache = cacheWith(held);
+    cache.set(source('t1'), payload(exp()));
+    expect(cache.get('t1')).toBeDefined();
+    // The same public key, imported again: equal, and still not the object that verified the token.
+    held.set('uri k1', keyB);
+    expect(cache.get('t1')).toBeUndefined();
+    expect(cache.size).toBe(0);
+    // Nor is an entry made for a key no longer held.
+    cache.set(source('t2'), payload(exp()));
+    expect(cache.size).toBe(0);
+  });
+
+  it('evicts the least recently used entry, at any fill, after many hits and evictions', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 3 });
+    for (let i = 0; i < 1000; i++) {
+      cache.set(source(`t${i}`), payload(exp(), `user-${i}`));
+      // Touch the previous one: the one before it becomes the oldest.
+      if (i > 0) expect(cache.get(`t${i - 1}`)).toBeDefined();
+    }
+    expect(cache.size).toBe(3);
+    expect(['t996', 't997', 't998', 't999'].map((t) => cache.get(t) !== undefined)).toEqual([false, true, true, true]);
+  });
+
+  it('[R2] makes room in a full user from that user alone, the oldest first', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 5, maxEntriesPerUser: 2 });
+    cache.set(source('other'), payload(exp(), 'user-2'));
+    for (const token of ['a', 'b', 'c']) cache.set(source(token), payload(exp(), 'user-1'));
+    expect(['other', 'a', 'b', 'c'].map((t) => cache.get(t) !== undefined)).toEqual([true, false, true, true]);
+    // A user with one entry allowed, over and over: always one entry, always the newest.
+    const single = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 5, maxEntriesPerUser: 1 });
+    for (const token of ['x', 'y', 'z']) single.set(source(token), payload(exp()));
+    expect([single.size, single.get('z') !== undefined]).toEqual([1, true]);
   });
 });
