@@ -22,10 +22,14 @@ export const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${USER_POOL_I
 /** Tokens live this long, so that a long run never sees one expire. */
 export const TOKEN_LIFETIME_SECONDS = 6 * 3600;
 
-/** The claims of one access token; `jti` makes each one distinct. */
+/**
+ * The claims of one access token; `jti` makes each one distinct. Each token is another user's (its own
+ * `sub`), as on a real API: the verified-token cache bounds entries per user (`cache.maxEntriesPerUser`),
+ * so one user holding every token would measure that bound, not the cache.
+ */
 export function accessTokenClaims(now = Math.floor(Date.now() / 1000)) {
   return {
-    sub: 'b1e2c3d4-0000-4000-8000-00000000bench',
+    sub: randomUUID(),
     iss: ISSUER,
     client_id: CLIENT_ID,
     origin_jti: randomUUID(),
