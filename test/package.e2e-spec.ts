@@ -117,10 +117,38 @@ describe('the packed package, installed as a consumer installs it', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships only dist/, package.json and README.md', () => {
+  it('ships only dist/, package.json, README.md and LICENSE', () => {
     const files = run('tar', ['-tzf', tarball], work).split('\n');
-    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/index.js']));
+    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/index.js', 'package/LICENSE']));
     expect(files.filter((file) => !/^package\/(dist\/.+|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(readFileSync(join(consumer, 'node_modules', 'nest-cognito-auth', 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License/,
+    );
+  });
+
+  it('ships source maps that a debugger can resolve without src/', () => {
+    // src/ is not shipped: a map must carry each source's text (inlineSources) or name a shipped file.
+    const pkg = join(consumer, 'node_modules', 'nest-cognito-auth');
+    const files = run('tar', ['-tzf', tarball], work)
+      .split('\n')
+      .map((file) => file.replace(/^package\//, ''));
+    const unresolved: string[] = [];
+    for (const file of files.filter((name) => name.endsWith('.js'))) {
+      const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(pkg, file), 'utf8'))?.[1];
+      if (link && !existsSync(join(pkg, dirname(file), link))) unresolved.push(`${file} -> ${link}`);
+    }
+    const maps = files.filter((name) => name.endsWith('.map'));
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(pkg, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      sources.forEach((source, i) => {
+        const inline = typeof sourcesContent?.[i] === 'string' && sourcesContent[i] !== '';
+        if (!inline && !existsSync(join(pkg, dirname(map), source))) unresolved.push(`${map} -> ${source}`);
+      });
+    }
+    expect(unresolved).toEqual([]);
   });
 
   it('require()s both entry points by name', () => {
