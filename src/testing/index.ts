@@ -1,2 +1,3 @@
 export { CognitoTestIssuer } from './cognito-test-issuer';
 export type { CognitoTestIssuerOptions, JwksFault, TestKeyOptions, TestTokenOptions } from './cognito-test-issuer';
+export { overrideCognitoAuth, type OverridableTestingModuleBuilder } from './override-cognito-auth';
