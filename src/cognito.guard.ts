@@ -5,6 +5,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -20,6 +21,7 @@ import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from '.
 import {
   AuthorizationError,
   CognitoAuthError,
+  CognitoAuthModuleMissingError,
   InsufficientScopeError,
   InvalidTokenError,
   IssuerMismatchError,
@@ -48,12 +50,16 @@ export class CognitoGuard extends AuthGuard() {
   protected readonly logger = new Logger('CognitoGuard');
 
   /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
-  @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
+  // @Optional() here and on the config: without CognitoAuthModule, the constructor says so by name.
+  @Optional() @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
+  /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
     protected readonly reflector: Reflector,
-    @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
+    @Optional() @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
   ) {
+    // Nest would otherwise report "can't resolve dependencies of the CognitoGuard (Reflector, ?)".
+    if (config === undefined || config === null) throw new CognitoAuthModuleMissingError(new.target.name);
     const options: IAuthModuleOptions = { defaultStrategy: config.strategyName, session: false, property: 'user' };
     super(options);
     // AuthGuard also takes its options by property injection, from PassportModule.register() of the

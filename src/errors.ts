@@ -175,3 +175,21 @@ export class InsufficientScopeError extends AuthorizationError {
     super('Insufficient scope');
   }
 }
+
+/**
+ * `CognitoGuard` (or a guard that extends it) is used in an app that does not import
+ * `CognitoAuthModule`: there are no options, keys or strategy to verify with. Thrown while the
+ * application starts, instead of Nest's "can't resolve dependencies of the CognitoGuard".
+ */
+export class CognitoAuthModuleMissingError extends CognitoAuthError {
+  readonly code = 'ERR_COGNITO_MODULE_MISSING';
+
+  /** @param guard the name of the guard class that was instantiated, e.g. `CognitoGuard`. */
+  constructor(readonly guard: string) {
+    super(
+      `${guard} needs CognitoAuthModule: import CognitoAuthModule.forRoot({ userPoolId, clientId }) ` +
+        `(or forRootAsync()) once, in the root module (AppModule); it is global, so every module's ` +
+        `guards then find it`,
+    );
+  }
+}
