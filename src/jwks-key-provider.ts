@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
+import { IssuerMismatchLog } from './issuer-mismatch-log';
 import { JwksKeySet } from './jwks-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache } from './verified-token-cache';
@@ -29,6 +30,8 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   readonly keySets: ReadonlyMap<string, JwksKeySet>;
   readonly verifiedTokens: VerifiedTokenCache | null;
   private readonly sources = new WeakMap<object, KeySource>();
+  /** Made on the first refused issuer (most apps never see one). */
+  private issuerMismatches?: IssuerMismatchLog;
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
@@ -69,7 +72,10 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
     // nothing: forged tokens cannot grow memory.
     const issuer = this.config.issuers.get(payload.iss as string);
-    if (issuer === undefined) throw new IssuerMismatchError();
+    if (issuer === undefined) {
+      (this.issuerMismatches ??= new IssuerMismatchLog(this.config.issuers.keys())).record(payload.iss);
+      throw new IssuerMismatchError();
+    }
     const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
     this.sources.set(request, { token, jwksUri: issuer.jwksUri, kid });
     return key;
