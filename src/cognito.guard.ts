@@ -194,6 +194,7 @@ export class CognitoGuard extends AuthGuard() {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
     if (error instanceof JwksUnavailableError) {
+      this.setHeader(context, 'Retry-After', String(this.retryAfterSeconds(error)));
       return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {
@@ -229,11 +230,24 @@ export class CognitoGuard extends AuthGuard() {
     return exceptionForTransport(exception, reason, context);
   }
 
+  /**
+   * The 503's `Retry-After`, whole seconds of at least 1: the error's hint when the key set gave one,
+   * else the JWKS cooldown, the soonest a refetch can be asked for without being turned away.
+   */
+  protected retryAfterSeconds(error: JwksUnavailableError): number {
+    const seconds = error.retryAfterSeconds ?? this.config.jwks.cooldownMs / 1000;
+    return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
+  }
+
   private setChallenge(context: ExecutionContext, challenge: string): void {
+    this.setHeader(context, 'WWW-Authenticate', challenge);
+  }
+
+  private setHeader(context: ExecutionContext, name: string, value: string): void {
     const response = httpResponseOf(context) as
       { setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void } | undefined;
     // Express (and Node's own response) has setHeader; Fastify's reply has header().
-    if (typeof response?.setHeader === 'function') response.setHeader('WWW-Authenticate', challenge);
-    else if (typeof response?.header === 'function') response.header('WWW-Authenticate', challenge);
+    if (typeof response?.setHeader === 'function') response.setHeader(name, value);
+    else if (typeof response?.header === 'function') response.header(name, value);
   }
 }

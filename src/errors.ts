@@ -152,8 +152,14 @@ export class KidNotFoundError extends InvalidTokenError {
  */
 export class JwksUnavailableError extends CognitoAuthError {
   readonly code = 'ERR_JWKS_UNAVAILABLE';
-  constructor(options?: { cause?: unknown }) {
+  /**
+   * Seconds after which a fetch may succeed (the key set's next allowed fetch), sent as the 503's
+   * `Retry-After`; unset, the guard sends the JWKS cooldown (`60 / jwks.requestsPerMinute`).
+   */
+  readonly retryAfterSeconds?: number;
+  constructor(options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super('Signing keys unavailable', options);
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
