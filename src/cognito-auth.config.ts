@@ -317,3 +317,41 @@ function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   return 'an object';
 }
+
+// A Cognito issuer host names its region: cognito-idp.<region>.amazonaws.com (or issuer-cognito-idp.).
+const COGNITO_ISSUER_HOST = /^(?:issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+/**
+ * Options that validate but look wrong: an `issuer` with a trailing slash (Cognito's `iss` has none,
+ * so every token would be refused), or one on a Cognito host whose region or path does not match
+ * the pool id. Each line names the pool and the option; the module logs them as warnings at start.
+ */
+export function configWarnings(config: CognitoAuthConfig): string[] {
+  const warnings: string[] = [];
+  for (const pool of config.pools) {
+    const region = pool.userPoolId.slice(0, pool.userPoolId.lastIndexOf('_'));
+    for (const { issuer } of pool.issuers) {
+      const where = `Pool ${pool.userPoolId}: option "issuer" ${JSON.stringify(issuer)}`;
+      if (issuer.endsWith('/')) {
+        warnings.push(`${where} ends with "/": Cognito tokens carry their issuer without one, so none would match`);
+      }
+      let url: URL;
+      try {
+        url = new URL(issuer);
+      } catch {
+        continue;
+      }
+      const host = COGNITO_ISSUER_HOST.exec(url.hostname);
+      if (host === null) continue; // an emulator or a proxy: its issuer is whatever it says
+      if (host[1] !== region) {
+        warnings.push(`${where} names region ${host[1]}, but the pool id names ${region}: tokens carry the pool's own`);
+      }
+      if (url.pathname.replace(/\/+$/, '') !== `/${pool.userPoolId}`) {
+        warnings.push(
+          `${where} does not end with the pool id: Cognito's issuer is https://${url.hostname}/${pool.userPoolId}`,
+        );
+      }
+    }
+  }
+  return warnings;
+}

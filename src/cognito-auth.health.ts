@@ -12,6 +12,8 @@ export interface CognitoKeySetHealth {
   readonly fetchedAt: string | null;
   /** Whether the last fetch failed (keys held keep working: stale-if-error). */
   readonly failing: boolean;
+  /** Whole seconds since the last successful fetch, or null if none yet. */
+  readonly ageSeconds: number | null;
 }
 
 /** What `CognitoAuthHealth.check()` reports. */
@@ -49,12 +51,14 @@ export class CognitoAuthHealth {
   constructor(private readonly keys: JwksKeyProvider) {}
 
   check(): CognitoAuthHealthReport {
+    const now = Date.now();
     const keySets = [...this.keys.keySets].map(([jwksUri, keySet]) => ({
       jwksUri,
       loaded: keySet.loaded,
       keys: keySet.size,
       fetchedAt: keySet.fetchedAtMs === null ? null : new Date(keySet.fetchedAtMs).toISOString(),
       failing: keySet.lastFetchFailed,
+      ageSeconds: keySet.fetchedAtMs === null ? null : Math.max(0, Math.floor((now - keySet.fetchedAtMs) / 1000)),
     }));
     const cache = this.keys.verifiedTokens;
     return {

@@ -16,6 +16,12 @@ export interface CognitoAuthModuleExtras {
   global?: boolean;
 }
 
+/**
+ * `COGNITO_AUTH_MODULE_OPTIONS` is the injection token of the options as given to `forRoot()` (or
+ * returned by the `forRootAsync()` factory), before validation. Exported so tests can replace them:
+ * `.overrideProvider(COGNITO_AUTH_MODULE_OPTIONS).useValue(issuer.moduleOptions())`
+ * (`overrideCognitoAuth` of `nest-cognito-auth/testing` does that).
+ */
 export const {
   ConfigurableModuleClass: CognitoAuthConfigurableModule,
   MODULE_OPTIONS_TOKEN: COGNITO_AUTH_MODULE_OPTIONS,

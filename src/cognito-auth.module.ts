@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { resolveCognitoAuthOptions } from './cognito-auth.config';
+import { CognitoAuthConfigCheck } from './cognito-auth.config-check';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { COGNITO_AUTH_MODULE_OPTIONS, CognitoAuthConfigurableModule } from './cognito-auth.module-definition';
 import { CognitoAuthHealth } from './cognito-auth.health';
@@ -27,6 +28,7 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoStrategy,
     CognitoGuard,
     CognitoAuthHealth,
+    CognitoAuthConfigCheck,
   ],
   // JwksKeyProvider too: guards that extend CognitoGuard, declared in other modules, inject it.
   exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider],

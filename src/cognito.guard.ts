@@ -5,6 +5,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -23,6 +24,7 @@ import {
   AuthorizationError,
   ClaimCheckRefusedError,
   CognitoAuthError,
+  CognitoAuthModuleMissingError,
   InsufficientScopeError,
   InvalidTokenError,
   IssuerMismatchError,
@@ -52,12 +54,16 @@ export class CognitoGuard extends AuthGuard() {
   protected readonly logger = new Logger('CognitoGuard');
 
   /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
-  @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
+  // @Optional() here and on the config: without CognitoAuthModule, the constructor says so by name.
+  @Optional() @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
+  /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
     protected readonly reflector: Reflector,
-    @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
+    @Optional() @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
   ) {
+    // Nest would otherwise report "can't resolve dependencies of the CognitoGuard (Reflector, ?)".
+    if (config === undefined || config === null) throw new CognitoAuthModuleMissingError(new.target.name);
     const options: IAuthModuleOptions = { defaultStrategy: config.strategyName, session: false, property: 'user' };
     super(options);
     // AuthGuard also takes its options by property injection, from PassportModule.register() of the
@@ -242,6 +248,7 @@ export class CognitoGuard extends AuthGuard() {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
     if (error instanceof JwksUnavailableError) {
+      this.setHeader(context, 'Retry-After', String(this.retryAfterSeconds(error)));
       return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {
@@ -277,11 +284,24 @@ export class CognitoGuard extends AuthGuard() {
     return exceptionForTransport(exception, reason, context);
   }
 
+  /**
+   * The 503's `Retry-After`, whole seconds of at least 1: the error's hint when the key set gave one,
+   * else the JWKS cooldown, the soonest a refetch can be asked for without being turned away.
+   */
+  protected retryAfterSeconds(error: JwksUnavailableError): number {
+    const seconds = error.retryAfterSeconds ?? this.config.jwks.cooldownMs / 1000;
+    return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
+  }
+
   private setChallenge(context: ExecutionContext, challenge: string): void {
+    this.setHeader(context, 'WWW-Authenticate', challenge);
+  }
+
+  private setHeader(context: ExecutionContext, name: string, value: string): void {
     const response = httpResponseOf(context) as
       { setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void } | undefined;
     // Express (and Node's own response) has setHeader; Fastify's reply has header().
-    if (typeof response?.setHeader === 'function') response.setHeader('WWW-Authenticate', challenge);
-    else if (typeof response?.header === 'function') response.header('WWW-Authenticate', challenge);
+    if (typeof response?.setHeader === 'function') response.setHeader(name, value);
+    else if (typeof response?.header === 'function') response.header(name, value);
   }
 }

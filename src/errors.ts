@@ -152,8 +152,14 @@ export class KidNotFoundError extends InvalidTokenError {
  */
 export class JwksUnavailableError extends CognitoAuthError {
   readonly code = 'ERR_JWKS_UNAVAILABLE';
-  constructor(options?: { cause?: unknown }) {
+  /**
+   * Seconds after which a fetch may succeed (the key set's next allowed fetch), sent as the 503's
+   * `Retry-After`; unset, the guard sends the JWKS cooldown (`60 / jwks.requestsPerMinute`).
+   */
+  readonly retryAfterSeconds?: number;
+  constructor(options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super('Signing keys unavailable', options);
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -224,5 +230,23 @@ export class TokenLifetimeTooLongError extends InvalidTokenError {
   readonly code = 'ERR_JWT_LIFETIME_TOO_LONG';
   constructor(options?: { cause?: unknown }) {
     super('Token lifetime too long', options);
+  }
+}
+
+/**
+ * `CognitoGuard` (or a guard that extends it) is used in an app that does not import
+ * `CognitoAuthModule`: there are no options, keys or strategy to verify with. Thrown while the
+ * application starts, instead of Nest's "can't resolve dependencies of the CognitoGuard".
+ */
+export class CognitoAuthModuleMissingError extends CognitoAuthError {
+  readonly code = 'ERR_COGNITO_MODULE_MISSING';
+
+  /** @param guard the name of the guard class that was instantiated, e.g. `CognitoGuard`. */
+  constructor(readonly guard: string) {
+    super(
+      `${guard} needs CognitoAuthModule: import CognitoAuthModule.forRoot({ userPoolId, clientId }) ` +
+        `(or forRootAsync()) once, in the root module (AppModule); it is global, so every module's ` +
+        `guards then find it`,
+    );
   }
 }

@@ -15,7 +15,7 @@ export { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 export { CognitoAuthHealth } from './cognito-auth.health';
 export type { CognitoAuthHealthReport, CognitoKeySetHealth } from './cognito-auth.health';
 export { CognitoAuthModule } from './cognito-auth.module';
-export type { CognitoAuthModuleExtras } from './cognito-auth.module-definition';
+export { COGNITO_AUTH_MODULE_OPTIONS, type CognitoAuthModuleExtras } from './cognito-auth.module-definition';
 export type {
   CognitoAccessTokenClaims,
   CognitoAccessTokenPayload,

@@ -3,6 +3,7 @@ import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
+import { IssuerMismatchLog } from './issuer-mismatch-log';
 import { JwksKeySet } from './jwks-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache, type VerifiedTokenSource } from './verified-token-cache';
@@ -27,6 +28,8 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   readonly verifiedTokens: VerifiedTokenCache | null;
   /** Each verified payload's token and key, until the guard accepts (and caches) it. */
   private readonly verified = new WeakMap<CognitoJwtPayload, KeySource>();
+  /** Made on the first refused issuer (most apps never see one). */
+  private issuerMismatches?: IssuerMismatchLog;
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.verifiedTokens =
@@ -74,7 +77,10 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
     // nothing: forged tokens cannot grow memory.
     const issuer = this.config.issuers.get(payload.iss as string);
-    if (issuer === undefined) throw new IssuerMismatchError();
+    if (issuer === undefined) {
+      (this.issuerMismatches ??= new IssuerMismatchLog(this.config.issuers.keys())).record(payload.iss);
+      throw new IssuerMismatchError();
+    }
     const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
     return { token, jwksUri: issuer.jwksUri, kid, key };
   }

@@ -132,7 +132,9 @@ export class JwksKeySet {
     // Joining a fetch under way costs nothing, so only a new fetch is held back.
     if (this.inflight === null) {
       const now = Date.now();
-      if (now < this.retryAt) throw new JwksUnavailableError({ cause: this.lastFailure });
+      if (now < this.retryAt) {
+        throw new JwksUnavailableError({ cause: this.lastFailure, retryAfterSeconds: secondsUntil(this.retryAt, now) });
+      }
       if (now < this.unknownKidFetchAt && !this.isStale(now)) throw new KidNotFoundError();
     }
     await this.refresh();
@@ -174,9 +176,8 @@ export class JwksKeySet {
   }
 
   /** Records a failed fetch and sets when the next one may start. */
-  private backOff(failure: JwksUnavailableError): void {
+  private backOff(failure: unknown): void {
     this.failures++;
-    this.lastFailure = failure;
     // 1 s, 2 s, 4 s… up to the cooldown: the budget forged kids get, so a long outage costs no more.
     const step = Math.min(FIRST_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 20), this.options.cooldownMs);
     const asked = Math.min(retryAfterOf(failure) ?? 0, MAX_RETRY_AFTER_MS);
@@ -193,12 +194,17 @@ export class JwksKeySet {
         );
       }
     } catch (error) {
-      const failure = error instanceof JwksUnavailableError ? error : new JwksUnavailableError({ cause: error });
       if (this.failures === 0) {
         // Once per outage: a failing endpoint must not flood the log.
         this.logger.warn(`JWKS fetch from ${this.options.jwksUri} failed: ${describeCause(error)}`);
       }
-      this.backOff(failure);
+      this.backOff(error);
+      // The 503 tells the client when a fetch may be tried again (Retry-After).
+      const failure = new JwksUnavailableError({
+        cause: error instanceof JwksUnavailableError ? error.cause : error,
+        retryAfterSeconds: secondsUntil(this.retryAt, Date.now()),
+      });
+      this.lastFailure = failure;
       throw failure;
     }
     if (this.failures > 0) {
@@ -253,6 +259,11 @@ function usableKeys(signingKeys: readonly SigningKey[]): Map<string, KeyObject> 
 }
 
 /** The wait a 429/503 answer's `Retry-After` asked for, found along the `cause` chain. */
+/** Whole seconds from `now` to `instant`, at least 1 (what a `Retry-After` header can say). */
+function secondsUntil(instant: number, now: number): number {
+  return Math.max(1, Math.ceil((instant - now) / 1000));
+}
+
 function retryAfterOf(error: unknown): number | undefined {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
     if (current instanceof JwksHttpStatusError) return current.retryAfterMs;

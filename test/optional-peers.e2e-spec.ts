@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * GraphQL and WebSocket support must not make their packages required: an HTTP-only app runs the
- * built package (`npm test` builds it first) with `graphql`, `@nestjs/graphql` and
- * `@nestjs/websockets` impossible to require, and the module never tries.
+ * GraphQL, WebSocket and terminus support must not make their packages required: an HTTP-only app runs
+ * the built package (`npm test` builds it first) with `graphql`, `@nestjs/graphql`,
+ * `@nestjs/websockets` and `@nestjs/terminus` impossible to require, and the main entry points never
+ * try; `nest-cognito-auth/terminus` alone needs `@nestjs/terminus`.
  */
 describe('an app without the GraphQL and WebSocket packages', () => {
   it('verifies tokens over HTTP and never requires them', () => {
@@ -12,7 +13,11 @@ describe('an app without the GraphQL and WebSocket packages', () => {
       cwd: join(__dirname, '..'),
       encoding: 'utf8',
     });
-    const { results, attempts } = JSON.parse(out) as { results: unknown[]; attempts: string[] };
+    const { results, attempts, terminus } = JSON.parse(out) as {
+      results: unknown[];
+      attempts: string[];
+      terminus: string;
+    };
     expect(results).toEqual([
       [200, { sub: 'u-1' }],
       [401, { statusCode: 401, message: 'Missing bearer token', error: 'Unauthorized' }],
@@ -20,5 +25,6 @@ describe('an app without the GraphQL and WebSocket packages', () => {
       [401, { statusCode: 401, message: 'Token expired', error: 'Unauthorized' }],
     ]);
     expect(attempts).toEqual([]);
+    expect(terminus).toMatch(/^Cannot find module '@nestjs\/terminus'/);
   });
 });

@@ -38,6 +38,7 @@ import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CognitoAuthModule, CognitoGuard, CognitoUser, Groups, type CognitoJwtPayload } from 'nest-cognito-auth';
 import { CognitoTestIssuer } from 'nest-cognito-auth/testing';
+import { CognitoHealthIndicator } from 'nest-cognito-auth/terminus';
 
 @Controller()
 @UseGuards(CognitoGuard)
@@ -52,6 +53,14 @@ class MeController {
   admin(@CognitoUser() user: CognitoJwtPayload) {
     return { groups: user['cognito:groups'] ?? [] };
   }
+}
+
+// The terminus entry point's declarations resolve too, its key typed through.
+export function poolHealth(indicator: CognitoHealthIndicator): string {
+  const result = indicator.isHealthy('pool');
+  // @ts-expect-error only the key asked for is in the result
+  void result.other;
+  return result.pool.status;
 }
 
 // The declarations are real types, not \`any\`: a wrong option must not compile.
@@ -100,7 +109,15 @@ describe('the packed package, installed as a consumer installs it', () => {
     tarball = join(work, packed!.filename);
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
-    const peers = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/passport', 'passport'];
+    // @nestjs/terminus (an optional peer) for the `nest-cognito-auth/terminus` entry point.
+    const peers = [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/passport',
+      'passport',
+      '@nestjs/terminus',
+    ];
     const dependencies: Record<string, string> = { 'nest-cognito-auth': `file:${tarball}` };
     for (const name of [...peers, 'reflect-metadata', 'rxjs', '@types/node']) {
       dependencies[name] = installedVersion(name);
@@ -117,38 +134,70 @@ describe('the packed package, installed as a consumer installs it', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships only dist/, package.json and README.md', () => {
+  it('ships only dist/, package.json, README.md and LICENSE', () => {
     const files = run('tar', ['-tzf', tarball], work).split('\n');
-    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/index.js']));
+    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/dist/index.js', 'package/LICENSE']));
     expect(files.filter((file) => !/^package\/(dist\/.+|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(readFileSync(join(consumer, 'node_modules', 'nest-cognito-auth', 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License/,
+    );
   });
 
-  it('require()s both entry points by name', () => {
+  it('ships source maps that a debugger can resolve without src/', () => {
+    // src/ is not shipped: a map must carry each source's text (inlineSources) or name a shipped file.
+    const pkg = join(consumer, 'node_modules', 'nest-cognito-auth');
+    const files = run('tar', ['-tzf', tarball], work)
+      .split('\n')
+      .map((file) => file.replace(/^package\//, ''));
+    const unresolved: string[] = [];
+    for (const file of files.filter((name) => name.endsWith('.js'))) {
+      const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(pkg, file), 'utf8'))?.[1];
+      if (link && !existsSync(join(pkg, dirname(file), link))) unresolved.push(`${file} -> ${link}`);
+    }
+    const maps = files.filter((name) => name.endsWith('.map'));
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(pkg, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      sources.forEach((source, i) => {
+        const inline = typeof sourcesContent?.[i] === 'string' && sourcesContent[i] !== '';
+        if (!inline && !existsSync(join(pkg, dirname(map), source))) unresolved.push(`${map} -> ${source}`);
+      });
+    }
+    expect(unresolved).toEqual([]);
+  });
+
+  it('require()s the entry points by name', () => {
     const out = run(
       process.execPath,
       [
         '-e',
         `const m = require('nest-cognito-auth'); const t = require('nest-cognito-auth/testing');
+         const h = require('nest-cognito-auth/terminus');
          console.log([typeof m.CognitoAuthModule.forRoot, typeof m.CognitoGuard, typeof t.CognitoTestIssuer.start,
+           typeof t.overrideCognitoAuth, typeof h.CognitoHealthIndicator,
            require.resolve('nest-cognito-auth').includes('node_modules')].join())`,
       ],
       consumer,
     );
-    expect(out).toBe('function,function,function,true');
+    expect(out).toBe('function,function,function,function,function,true');
   });
 
-  it('import()s both entry points by name from an ES module', () => {
+  it('import()s the entry points by name from an ES module', () => {
     const out = run(
       process.execPath,
       [
         '--input-type=module',
         '-e',
         `const m = await import('nest-cognito-auth'); const t = await import('nest-cognito-auth/testing');
-         console.log([typeof m.CognitoAuthModule, typeof m.Groups, typeof t.CognitoTestIssuer].join())`,
+         const h = await import('nest-cognito-auth/terminus');
+         console.log([typeof m.CognitoAuthModule, typeof m.Groups, typeof t.CognitoTestIssuer,
+           typeof h.CognitoHealthIndicator].join())`,
       ],
       consumer,
     );
-    expect(out).toBe('function,function,function');
+    expect(out).toBe('function,function,function,function');
   });
 
   it('exposes package.json', () => {

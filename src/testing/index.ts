@@ -6,3 +6,4 @@ export type {
   TestKeyOptions,
   TestTokenOptions,
 } from './cognito-test-issuer';
+export { overrideCognitoAuth, type OverridableTestingModuleBuilder } from './override-cognito-auth';
