@@ -16,7 +16,13 @@ import { JwksKeyProvider } from './jwks-key-provider';
 import { assertAllScopes, assertAnyGroup, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { toCognitoAuthError } from './cognito.strategy';
-import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
+import {
+  exceptionForTransport,
+  httpResponseOf,
+  recordVerifiedUser,
+  requestOf,
+  transportOf,
+} from './execution-context-transport';
 import {
   AuthorizationError,
   CognitoAuthError,
@@ -24,6 +30,7 @@ import {
   InvalidTokenError,
   IssuerMismatchError,
   JwksUnavailableError,
+  UnsupportedContextError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
@@ -62,10 +69,9 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = this.getRequest<Record<string, unknown>>(context);
-    // A WebSocket connection keeps one request for all its messages: each message is judged afresh.
-    if (transportOf(context) === 'ws') delete request.user;
     if (this.isPublic(context)) return true;
+    this.assertSupportedContext(context);
+    const request = this.getRequest<Record<string, unknown>>(context);
     try {
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
@@ -76,7 +82,27 @@ export class CognitoGuard extends AuthGuard() {
     } catch (error) {
       throw this.toTransportException(error, context);
     }
+    this.recordUser(context, request);
     return true;
+  }
+
+  /**
+   * Refuses contexts the guard cannot read a token from (RPC, or any other than HTTP, GraphQL and
+   * WebSockets): there the only "request" is what the client sent, `user` included.
+   * @throws UnsupportedContextError
+   */
+  protected assertSupportedContext(context: ExecutionContext): void {
+    if (transportOf(context) !== 'other') return;
+    throw new UnsupportedContextError(context.getType(), `${context.getClass().name}.${context.getHandler().name}`);
+  }
+
+  /**
+   * Keeps what the guard accepted (`request.user`, once every check passed) as the one thing
+   * `@CognitoUser()` returns for this request or WebSocket message. Nothing is kept when no token was
+   * verified (an optional route without one).
+   */
+  protected recordUser(context: ExecutionContext, request: Record<string, unknown>): void {
+    if (request.user !== undefined) recordVerifiedUser(context, request, request.user);
   }
 
   /**

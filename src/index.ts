@@ -17,11 +17,13 @@ export type { CognitoAuthModuleExtras } from './cognito-auth.module-definition';
 export type {
   CognitoAccessTokenClaims,
   CognitoAccessTokenPayload,
+  CognitoClaimName,
   CognitoIdTokenClaims,
   CognitoIdTokenPayload,
   CognitoJwtClaims,
   CognitoJwtPayload,
   CognitoMachineTokenPayload,
+  CognitoStandardClaim,
   CognitoTokenUse,
 } from './cognito-jwt-payload.interface';
 export { isAccessToken, isIdToken, isMachineToken } from './cognito-token-type-guards';
