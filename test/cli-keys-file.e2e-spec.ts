@@ -63,7 +63,7 @@ describe('CognitoTestIssuer with a keys file', () => {
   });
 
   describe('in a directory others can write to', () => {
-    it('writes no key through a link planted where the keys are written aside, on creation and rotation', async () => {
+    it('[X3] writes no key through a link planted where the keys are written aside, on creation and rotation', async () => {
       const keysFile = join(dir, 'planted.json');
       const stolen = join(dir, 'stolen.json');
       // The name the file used to be written aside under: predictable from the pid.
@@ -80,7 +80,7 @@ describe('CognitoTestIssuer with a keys file', () => {
       ]);
     });
 
-    it('warns when the keys file is readable by group or others, and not at 0600', async () => {
+    it('[X4] warns when the keys file is readable by group or others, and not at 0600', async () => {
       const keysFile = join(dir, 'loose.json');
       await CognitoTestIssuer.start({ keysFile, listen: false, port: 1 });
       // Observed, not replaced: Node still prints the warning. (Jest's sandboxed `process` does not
@@ -102,7 +102,7 @@ describe('CognitoTestIssuer with a keys file', () => {
       }
     });
 
-    it("says so on the CLI's stderr", async () => {
+    it("[X4] says so on the CLI's stderr", async () => {
       const keysFile = join(dir, 'cli-loose.json');
       await CognitoTestIssuer.start({ keysFile, listen: false, port: 1 });
       chmodSync(keysFile, 0o640);

@@ -83,13 +83,13 @@ describe('CognitoGuard and @CognitoUser() in an RPC context', () => {
     headers: { authorization: `Bearer ${issuer.accessToken({ claims: { sub: 'u-rpc' } })}` },
   });
 
-  it('gives a @Public() handler no user, whatever the message carries', async () => {
+  it('[X2] gives a @Public() handler no user, whatever the message carries', async () => {
     const context = rpcContext('ping', forged());
     await expect(guard.canActivate(context)).resolves.toBe(true);
     expect(cognitoUserArguments('ping', context)).toEqual([undefined, undefined]);
   });
 
-  it.each(['create', 'maybe'] as const)('refuses to guard %s, naming the context type', async (handler) => {
+  it.each(['create', 'maybe'] as const)('[X2] refuses to guard %s, naming the context type', async (handler) => {
     const context = rpcContext(handler, forged());
     const refusal = guard.canActivate(context);
     await expect(refusal).rejects.toBeInstanceOf(UnsupportedContextError);

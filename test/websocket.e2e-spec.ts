@@ -132,7 +132,7 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
     expect(await send(user, 'hello')).toEqual({ ack: { hello: 'u-2' } });
   });
 
-  it('keeps each message its own user while a @Public() message overtakes a guarded one', async () => {
+  it('[X1] keeps each message its own user while a @Public() message overtakes a guarded one', async () => {
     // The verify hook holds the guarded message inside the guard until the public one has been answered.
     let entered!: () => void;
     const inHook = new Promise<void>((resolve) => (entered = resolve));
