@@ -9,6 +9,12 @@ const cognitoUser = createParamDecorator((claim: string | undefined, context: Ex
   return claim === undefined ? user : user?.[claim];
 });
 
+/**
+ * `T`, hidden from inference: otherwise TypeScript infers `TCustom` from the claim itself and any name
+ * compiles. (`NoInfer` would say it, but needs TypeScript 5.4.)
+ */
+type NotInferred<T> = [T][T extends unknown ? 0 : never];
+
 /** A pipe as Nest's parameter decorators take it: an instance or a class. */
 type CognitoUserPipe = PipeTransform | Type<PipeTransform>;
 
@@ -34,7 +40,7 @@ type CognitoUserPipe = PipeTransform | Type<PipeTransform>;
  */
 export function CognitoUser(...pipes: CognitoUserPipe[]): ParameterDecorator;
 export function CognitoUser<TCustom extends object = {}>(
-  claim: CognitoClaimName<TCustom> | undefined,
+  claim: CognitoClaimName<NotInferred<TCustom>> | undefined,
   ...pipes: CognitoUserPipe[]
 ): ParameterDecorator;
 export function CognitoUser(...dataOrPipes: (string | CognitoUserPipe | undefined)[]): ParameterDecorator {
