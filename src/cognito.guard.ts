@@ -43,7 +43,8 @@ import { VerifyHookRejectedError } from './verify-hook';
  * Authenticates a request with the module's passport-jwt strategy, then applies the route's
  * `@TokenUse()`, `@Groups()` and `@Scopes()`, then the `verify` option. Use it with
  * `@UseGuards(CognitoGuard)`, or everywhere with the module's `global: true`; `@Public()` opts a route
- * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike.
+ * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike, and
+ * refuses to guard any other context (RPC) with an `UnsupportedContextError`.
  *
  * Every failure is a `CognitoAuthError`, turned into HTTP in `createHttpException` alone: 401 with a
  * `WWW-Authenticate` challenge, 403 for authorization, 503 when keys cannot be fetched; GraphQL and
@@ -135,7 +136,7 @@ export class CognitoGuard extends AuthGuard() {
 
   /**
    * The object passport reads the token from and sets `user` on: the HTTP request, the request in a
-   * GraphQL context, or a WebSocket connection's `HandshakeRequest`.
+   * GraphQL context, or a `HandshakeRequest` of a WebSocket message.
    */
   override getRequest<T = unknown>(context: ExecutionContext): T {
     return requestOf(context) as T;
