@@ -1,5 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  watch,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../sample/app.module';
@@ -7,6 +17,7 @@ import { CognitoTestIssuer } from '../src/testing';
 import { createApp } from './support/create-app';
 import { freePort, root, runNode } from './support/processes';
 import { getWithToken } from './support/requests';
+import { waitFor } from './support/wait-for';
 
 /** The keys file under the CLI: `CognitoTestIssuer.start({ keysFile, port, listen })`. */
 describe('CognitoTestIssuer with a keys file', () => {
@@ -78,6 +89,27 @@ describe('CognitoTestIssuer with a keys file', () => {
       expect(readdirSync(dir).filter((name) => name.startsWith('planted.json.'))).toEqual([
         `planted.json.${process.pid}.tmp`,
       ]);
+    });
+
+    it('[X3] writes aside under a new random name each time', async () => {
+      const watched = mkdtempSync(join(dir, 'watched-'));
+      const keysFile = join(watched, 'keys.json');
+      const names = new Set<string>();
+      // inotify reports every name created in the directory, however briefly it exists.
+      const watcher = watch(watched, (_event, name) => {
+        if (name !== null && name.endsWith('.tmp')) names.add(name);
+      });
+      try {
+        const issuer = await CognitoTestIssuer.start({ keysFile, listen: false, port: 1 });
+        issuer.rotateKeys();
+        issuer.rotateKeys();
+        await waitFor(() => names.size >= 3);
+      } finally {
+        watcher.close();
+      }
+      expect([...names]).toHaveLength(3);
+      for (const name of names) expect(name).toMatch(/^keys\.json\.[0-9a-f]{24}\.tmp$/);
+      expect(readdirSync(watched)).toEqual(['keys.json']);
     });
 
     it('[X4] warns when the keys file is readable by group or others, and not at 0600', async () => {
