@@ -47,10 +47,10 @@ const verifiedByRequest = new WeakMap<object, unknown>();
 /**
  * What `CognitoGuard` accepted on a WebSocket connection, by gateway class and handler. Nest gives a
  * message's param decorators a copy of the arguments its guards saw, and the message body may be a
- * string, so no object is shared by the guard and `@CognitoUser()` of one message except the client.
- * The handler is: a `@Public()` handler never gets an entry, and as the token comes from the
- * handshake, every message of a connection verifies the same token, so an entry written by one
- * message of a handler is what any other message that passed the guard of that handler would write.
+ * string, so the guard and `@CognitoUser()` of one message share no per-message object, only the
+ * client. Keying by handler is enough: a `@Public()` handler never gets an entry, and since the token
+ * comes from the handshake, every message of a connection verifies the same token, so the entry one
+ * message of a handler wrote is what any other message of it that passed the guard would write.
  */
 const verifiedByConnection = new WeakMap<object, Map<unknown, Map<unknown, unknown>>>();
 
