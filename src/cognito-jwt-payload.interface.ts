@@ -11,6 +11,8 @@ export interface CognitoJwtClaims {
   /** When the user authenticated, seconds since the epoch. */
   auth_time?: number;
   jti?: string;
+  /** Id of the sign-in event the token came from. */
+  event_id?: string;
   /** Id of the refresh-token family the token was minted from. */
   origin_jti?: string;
   /** The user's groups in the pool. */
@@ -70,3 +72,52 @@ export type CognitoJwtPayload<TCustom extends object = {}> =
 
 /** The kinds of Cognito JWT (`token_use`). Refresh tokens are not JWTs and are never accepted. */
 export type CognitoTokenUse = CognitoJwtPayload['token_use'];
+
+/** The claim names of `T` without its index signature (`keyof` of an indexed type is just `string`). */
+type DeclaredClaimOf<T> = keyof {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+
+/**
+ * Standard OpenID Connect claims (OIDC Core §5.1) and the Cognito ones an id or access token may
+ * carry beyond those typed in the payload interfaces (their values stay `unknown`: a
+ * pre-token-generation trigger can change them).
+ */
+export type CognitoStandardClaim =
+  | 'name'
+  | 'given_name'
+  | 'family_name'
+  | 'middle_name'
+  | 'nickname'
+  | 'preferred_username'
+  | 'profile'
+  | 'picture'
+  | 'website'
+  | 'gender'
+  | 'birthdate'
+  | 'zoneinfo'
+  | 'locale'
+  | 'updated_at'
+  | 'address'
+  | 'phone_number'
+  | 'phone_number_verified'
+  | 'identities'
+  | 'nonce'
+  | 'at_hash'
+  | 'amr'
+  | 'device_key'
+  | 'cognito:roles'
+  | 'cognito:preferred_role';
+
+/**
+ * A claim name `@CognitoUser(claim)` accepts: one Cognito defines (typed in the payload interfaces, or
+ * a standard claim), a user-pool attribute `custom:<name>`, or a key of `TCustom`, the claims a
+ * pre-token-generation trigger adds. A misspelt name (`'emial'`) does not compile; any name does with
+ * `TCustom = Record<string, unknown>`.
+ */
+export type CognitoClaimName<TCustom extends object = {}> =
+  | DeclaredClaimOf<CognitoAccessTokenClaims>
+  | DeclaredClaimOf<CognitoIdTokenClaims>
+  | CognitoStandardClaim
+  | `custom:${string}`
+  | Extract<keyof TCustom, string>;

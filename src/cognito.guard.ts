@@ -19,7 +19,13 @@ import { CLAIMS_METADATA } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { toCognitoAuthError } from './cognito.strategy';
-import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
+import {
+  exceptionForTransport,
+  httpResponseOf,
+  recordVerifiedUser,
+  requestOf,
+  transportOf,
+} from './execution-context-transport';
 import {
   AuthorizationError,
   ClaimCheckRefusedError,
@@ -29,6 +35,7 @@ import {
   InvalidTokenError,
   IssuerMismatchError,
   JwksUnavailableError,
+  UnsupportedContextError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
@@ -42,7 +49,8 @@ import { VerifyHookRejectedError } from './verify-hook';
  * Authenticates a request with the module's passport-jwt strategy, then applies the route's
  * `@TokenUse()`, `@Groups()` and `@Scopes()`, then the `verify` option. Use it with
  * `@UseGuards(CognitoGuard)`, or everywhere with the module's `global: true`; `@Public()` opts a route
- * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike.
+ * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike, and
+ * refuses to guard any other context (RPC) with an `UnsupportedContextError`.
  *
  * Every failure is a `CognitoAuthError`, turned into HTTP in `createHttpException` alone: 401 with a
  * `WWW-Authenticate` challenge, 403 for authorization, 503 when keys cannot be fetched; GraphQL and
@@ -72,10 +80,9 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = this.getRequest<Record<string, unknown>>(context);
-    // A WebSocket connection keeps one request for all its messages: each message is judged afresh.
-    if (transportOf(context) === 'ws') delete request.user;
     if (this.isPublic(context)) return true;
+    this.assertSupportedContext(context);
+    const request = this.getRequest<Record<string, unknown>>(context);
     try {
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
@@ -88,7 +95,27 @@ export class CognitoGuard extends AuthGuard() {
     } catch (error) {
       throw this.toTransportException(error, context);
     }
+    this.recordUser(context, request);
     return true;
+  }
+
+  /**
+   * Refuses contexts the guard cannot read a token from (RPC, or any other than HTTP, GraphQL and
+   * WebSockets): there the only "request" is what the client sent, `user` included.
+   * @throws UnsupportedContextError
+   */
+  protected assertSupportedContext(context: ExecutionContext): void {
+    if (transportOf(context) !== 'other') return;
+    throw new UnsupportedContextError(context.getType(), `${context.getClass().name}.${context.getHandler().name}`);
+  }
+
+  /**
+   * Keeps what the guard accepted (`request.user`, once every check passed) as the one thing
+   * `@CognitoUser()` returns for this request or WebSocket message. Nothing is kept when no token was
+   * verified (an optional route without one).
+   */
+  protected recordUser(context: ExecutionContext, request: Record<string, unknown>): void {
+    if (request.user !== undefined) recordVerifiedUser(context, request, request.user);
   }
 
   /**
@@ -131,7 +158,7 @@ export class CognitoGuard extends AuthGuard() {
 
   /**
    * The object passport reads the token from and sets `user` on: the HTTP request, the request in a
-   * GraphQL context, or a WebSocket connection's `HandshakeRequest`.
+   * GraphQL context, or a `HandshakeRequest` of a WebSocket message.
    */
   override getRequest<T = unknown>(context: ExecutionContext): T {
     return requestOf(context) as T;

@@ -250,3 +250,25 @@ export class CognitoAuthModuleMissingError extends CognitoAuthError {
     );
   }
 }
+
+/**
+ * `CognitoGuard` ran in a context it cannot read a token from (for example `rpc`: a microservice of a
+ * hybrid app that inherits a global guard, where the only "request" is the client's message body).
+ * Thrown as is, never turned into a 401: it is the app's setup to fix, not the client's request.
+ * `@Public()` handlers in such a context run, and `@CognitoUser()` gives them `undefined`.
+ */
+export class UnsupportedContextError extends CognitoAuthError {
+  readonly code = 'ERR_CONTEXT_UNSUPPORTED';
+
+  /** @param contextType what `ExecutionContext.getType()` said, e.g. `rpc`. */
+  constructor(
+    readonly contextType: string,
+    handler: string,
+  ) {
+    super(
+      `CognitoGuard cannot guard ${handler} in a "${contextType}" context: it reads tokens from HTTP requests, ` +
+        'GraphQL requests and WebSocket handshakes only. Mark the handler @Public(), or do not apply the guard ' +
+        'there (a hybrid app: connectMicroservice() without inheritAppConfig).',
+    );
+  }
+}

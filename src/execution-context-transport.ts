@@ -17,7 +17,7 @@ export function transportOf(context: ExecutionContext): CognitoTransport {
 /**
  * The object passport reads the token from and sets `user` on: the HTTP request; for GraphQL the
  * request in the resolver context (Nest's Apollo driver puts it at `context.req` on Express and
- * Fastify); for WebSockets the connection's handshake.
+ * Fastify); for WebSockets a `HandshakeRequest` of this message, made from the connection's handshake.
  */
 export function requestOf(context: ExecutionContext): Record<string, unknown> {
   switch (transportOf(context)) {
@@ -28,9 +28,67 @@ export function requestOf(context: ExecutionContext): Record<string, unknown> {
       return gqlContext?.req ?? {};
     }
     case 'ws':
-      return handshakeRequestOf(context.switchToWs().getClient()) as unknown as Record<string, unknown>;
+      // Nest hands the guards of one message the same arguments array: it keys the message's request.
+      return handshakeRequestOf(context.switchToWs().getClient(), context.getArgs()) as unknown as Record<
+        string,
+        unknown
+      >;
     default:
       return context.switchToHttp().getRequest<Record<string, unknown>>() ?? {};
+  }
+}
+
+/**
+ * What `CognitoGuard` accepted, by the request it read the token from (HTTP, GraphQL): `@CognitoUser()`
+ * reads only this, never `request.user`, which anything before the handler may have set.
+ */
+const verifiedByRequest = new WeakMap<object, unknown>();
+
+/**
+ * What `CognitoGuard` accepted on a WebSocket connection, by gateway class and handler. Nest gives a
+ * message's param decorators a copy of the arguments its guards saw, and the message body may be a
+ * string, so the guard and `@CognitoUser()` of one message share no per-message object, only the
+ * client. Keying by handler is enough: a `@Public()` handler never gets an entry, and since the token
+ * comes from the handshake, every message of a connection verifies the same token, so the entry one
+ * message of a handler wrote is what any other message of it that passed the guard would write.
+ */
+const verifiedByConnection = new WeakMap<object, Map<unknown, Map<unknown, unknown>>>();
+
+/**
+ * Records `payload` as what the guard verified for this request or message, for `@CognitoUser()`.
+ * @internal
+ */
+export function recordVerifiedUser(context: ExecutionContext, request: object, payload: unknown): void {
+  if (transportOf(context) !== 'ws') {
+    verifiedByRequest.set(request, payload);
+    return;
+  }
+  const client: unknown = context.switchToWs().getClient();
+  if (typeof client !== 'object' || client === null) return;
+  let byClass = verifiedByConnection.get(client);
+  if (!byClass) verifiedByConnection.set(client, (byClass = new Map<unknown, Map<unknown, unknown>>()));
+  let byHandler = byClass.get(context.getClass());
+  if (!byHandler) byClass.set(context.getClass(), (byHandler = new Map<unknown, unknown>()));
+  byHandler.set(context.getHandler(), payload);
+}
+
+/**
+ * What the guard verified for the handler now running, `undefined` when it verified nothing: a
+ * `@Public()` route, no token on an optional one, a handler the guard does not cover, or a context
+ * the guard does not support (RPC, where the "request" is the client's message body).
+ * @internal
+ */
+export function verifiedUserOf(context: ExecutionContext): unknown {
+  switch (transportOf(context)) {
+    case 'ws': {
+      const client: unknown = context.switchToWs().getClient();
+      if (typeof client !== 'object' || client === null) return undefined;
+      return verifiedByConnection.get(client)?.get(context.getClass())?.get(context.getHandler());
+    }
+    case 'other':
+      return undefined;
+    default:
+      return verifiedByRequest.get(requestOf(context));
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * What `CognitoGuard` hands passport for a WebSocket message: the connection's handshake (socket.io's
- * `socket.handshake`) seen as a request. One per connection, so the verified payload set on it is what
- * `@CognitoUser()` reads in the gateway's message handlers.
+ * `socket.handshake`) seen as a request. One per message, so that what passport sets on it while one
+ * message is in the guard is never seen, changed or cleared by another message of the connection.
  */
 export class HandshakeRequest {
-  /** The verified payload, set by `CognitoGuard`. */
+  /** The verified payload of this message, set by `CognitoGuard` (passport). */
   user?: unknown;
 
   constructor(
@@ -17,20 +17,25 @@ export class HandshakeRequest {
   ) {}
 }
 
+/** Each message's request, by the arguments array Nest hands that message's guards. */
 const requests = new WeakMap<object, HandshakeRequest>();
 
 /**
- * The `HandshakeRequest` of a gateway client: a socket.io `Socket` has `handshake`; a client without
- * one (the `ws` platform keeps no upgrade request) gets an empty request, so its messages carry no
- * token.
+ * The `HandshakeRequest` of one message of a gateway client: a socket.io `Socket` has `handshake`; a
+ * client without one (the `ws` platform keeps no upgrade request) gets an empty request, so its
+ * messages carry no token.
+ * @param message an object that exists once per message (Nest's arguments array of the message):
+ *   the same object gives the same request.
  */
-export function handshakeRequestOf(client: unknown): HandshakeRequest {
-  if (typeof client !== 'object' || client === null) return new HandshakeRequest({}, {}, {});
-  let request = requests.get(client);
+export function handshakeRequestOf(client: unknown, message: object): HandshakeRequest {
+  let request = requests.get(message);
   if (!request) {
-    const handshake = (client as { handshake?: { headers?: unknown; auth?: unknown; query?: unknown } }).handshake;
+    const handshake =
+      typeof client === 'object' && client !== null
+        ? (client as { handshake?: { headers?: unknown; auth?: unknown; query?: unknown } }).handshake
+        : undefined;
     request = new HandshakeRequest(record(handshake?.headers), record(handshake?.auth), record(handshake?.query));
-    requests.set(client, request);
+    requests.set(message, request);
   }
   return request;
 }

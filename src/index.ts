@@ -19,11 +19,13 @@ export { COGNITO_AUTH_MODULE_OPTIONS, type CognitoAuthModuleExtras } from './cog
 export type {
   CognitoAccessTokenClaims,
   CognitoAccessTokenPayload,
+  CognitoClaimName,
   CognitoIdTokenClaims,
   CognitoIdTokenPayload,
   CognitoJwtClaims,
   CognitoJwtPayload,
   CognitoMachineTokenPayload,
+  CognitoStandardClaim,
   CognitoTokenUse,
 } from './cognito-jwt-payload.interface';
 export { isAccessToken, isIdToken, isMachineToken } from './cognito-token-type-guards';

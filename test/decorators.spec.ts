@@ -1,7 +1,9 @@
 import { Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import {
   ClaimCheck,
   Claims,
+  CognitoUser,
   CLAIMS_METADATA,
   Groups,
   GROUPS_METADATA,
@@ -121,5 +123,32 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
   it('@ClaimCheck() needs a function', () => {
     expect(() => ClaimCheck('tenant' as unknown as CognitoClaimCheck)).toThrow('@ClaimCheck() takes a function');
     expect(() => ClaimCheck(undefined as unknown as CognitoClaimCheck)).toThrow(TypeError);
+  });
+});
+
+describe('@CognitoUser() reads only what CognitoGuard recorded', () => {
+  class Handlers {
+    me(@CognitoUser() user: unknown, @CognitoUser('sub') sub: unknown) {
+      return { user, sub };
+    }
+  }
+
+  /** The factory Nest calls for each `@CognitoUser()` of `Handlers.me`, in parameter order. */
+  function argumentsIn(context: ExecutionContextHost): unknown[] {
+    const metadata = Reflect.getMetadata('__routeArguments__', Handlers, 'me') as Record<
+      string,
+      { index: number; data: unknown; factory: (data: unknown, context: ExecutionContextHost) => unknown }
+    >;
+    return Object.values(metadata)
+      .sort((a, b) => a.index - b.index)
+      .map(({ factory, data }) => factory(data, context));
+  }
+
+  it.each(['http', 'ws', 'rpc'])('gives nothing in a %s context where something else set `user`', (type) => {
+    const request = { user: { sub: 'set-by-someone-else' }, headers: {}, handshake: { headers: {} } };
+    // HTTP: (request, response); WebSockets: (client, data); RPC: (data, context).
+    const context = new ExecutionContextHost([request, {}], Handlers, Handlers.prototype.me);
+    context.setType(type);
+    expect(argumentsIn(context)).toEqual([undefined, undefined]);
   });
 });

@@ -1,8 +1,11 @@
+import { ParseIntPipe } from '@nestjs/common';
 import {
+  CognitoUser,
   isAccessToken,
   isIdToken,
   isMachineToken,
   type CognitoAccessTokenPayload,
+  type CognitoClaimName,
   type CognitoIdTokenPayload,
   type CognitoJwtPayload,
 } from '../src';
@@ -74,5 +77,51 @@ describe('payload type guards', () => {
     // @ts-expect-error an undeclared claim is unknown, not string
     const wrong: string = plain.tenant_id;
     expect([tenant, typed, wrong]).toEqual(['t-1', 't-1', 't-1']);
+  });
+});
+
+describe('@CognitoUser(claim) claim names', () => {
+  it('takes the claims Cognito defines, custom: attributes and declared custom claims', () => {
+    const decorators: ParameterDecorator[] = [
+      CognitoUser(),
+      CognitoUser('sub'),
+      CognitoUser('token_use'),
+      CognitoUser('email'),
+      CognitoUser('cognito:groups'),
+      CognitoUser('cognito:username'),
+      CognitoUser('client_id'),
+      CognitoUser('origin_jti'),
+      CognitoUser('event_id'),
+      CognitoUser('name'),
+      CognitoUser('phone_number'),
+      CognitoUser('custom:tenant'),
+      CognitoUser(undefined),
+      CognitoUser<Custom>('tenant_id'),
+      // The escape hatch: any name.
+      CognitoUser<Record<string, unknown>>('anything at all'),
+      // Pipes, with or without a claim, as for Nest's own parameter decorators.
+      CognitoUser('custom:age', ParseIntPipe),
+      CognitoUser(new ParseIntPipe()),
+    ];
+    expect(decorators.every((decorator) => typeof decorator === 'function')).toBe(true);
+  });
+
+  it('refuses misspelt and undeclared names at compile time', () => {
+    const refused = [
+      // @ts-expect-error a misspelt claim
+      () => CognitoUser('emial'),
+      // @ts-expect-error a custom claim not declared in the type argument
+      () => CognitoUser('tenant_id'),
+      // @ts-expect-error claim names are case-sensitive: `custom:`, not `Custom:`
+      () => CognitoUser('Custom:tenant'),
+      // @ts-expect-error a name from a plain string, unless the type argument allows any
+      () => CognitoUser(String('sub')),
+      // @ts-expect-error a claim of another declared type
+      () => CognitoUser<Custom>('tenant'),
+    ];
+    expect(refused).toHaveLength(5);
+    const anyName: CognitoClaimName<Record<string, unknown>> = String('sub');
+    const known: CognitoClaimName[] = ['sub', 'aud', 'scope', 'username', 'custom:x'];
+    expect([anyName, ...known]).toHaveLength(6);
   });
 });

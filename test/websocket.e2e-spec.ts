@@ -133,6 +133,28 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
     expect(await send(user, 'hello')).toEqual({ ack: { hello: 'u-2' } });
   });
 
+  it('[X1] keeps each message its own user while a @Public() message overtakes a guarded one', async () => {
+    // The verify hook holds the guarded message inside the guard until the public one has been answered.
+    let entered!: () => void;
+    const inHook = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const verify = async () => {
+      entered();
+      await released;
+      return true;
+    };
+    const socket = await client(
+      { authorization: `Bearer ${issuer.accessToken({ claims: { sub: 'u-3' } })}` },
+      { verify },
+    );
+    const guarded = send(socket, 'whoami');
+    await inHook;
+    expect(await send(socket, 'ping')).toEqual({ ack: { pong: true, user: null } });
+    release();
+    expect(await guarded).toEqual({ ack: { sub: 'u-3', tokenUse: 'access' } });
+  });
+
   it('gives a @Public() handler no user even after a verified message on the same connection', async () => {
     const socket = await client({ authorization: `Bearer ${issuer.accessToken()}` });
     expect(await send(socket, 'whoami')).toMatchObject({ ack: { tokenUse: 'access' } });
