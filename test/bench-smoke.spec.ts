@@ -34,7 +34,7 @@ describe('npm run bench -- --smoke', () => {
   it('measures every micro contender, each passing the correctness gate, against the floor', () => {
     const distinct = results.micro.rows.filter((row: any) => row.mode === 'distinct');
     const names: string[] = distinct.map((row: any) => row.contender);
-    // Once the module has a result cache, it runs twice: `cache: false` (target 1) and default options.
+    // Once the module has a result cache, it runs twice: `cache: false` (target 3) and default options.
     const ours = names.filter((name) => name.startsWith('nest-cognito-auth ('));
     expect(ours.length === 1 ? ours : ours.sort()).toEqual(
       ours.length === 1
@@ -81,7 +81,8 @@ describe('npm run bench -- --smoke', () => {
 
   it('writes the markdown report with the targets, and the chart', () => {
     const markdown = readFileSync(join(out, 'results.md'), 'utf8');
-    expect(markdown).toContain('| 1. Verification path, distinct tokens');
+    expect(markdown).toContain('| 3. Verification path, no HTTP, distinct tokens');
+    expect(markdown).toContain('| 1. HTTP, every token new');
     expect(markdown).toContain(`Node ${process.version}`);
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);

@@ -132,8 +132,10 @@ describe.each(platforms)('the terminus health indicator on %s', (_name, adapter)
       details: expect.any(Object),
     });
     await resume(issuer);
-    // The indicator never fetches: the first request that needs the keys does.
+    // The indicator never fetches: the first request that needs the keys does, once the 1 s backoff the
+    // failed prefetch started has passed.
     expect((await health()).status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
     const up = await health();
     expect(up.status).toBe(200);
