@@ -54,8 +54,9 @@ export function typeCheckSnippets(snippets: readonly Snippet[]): string[] {
   const files = new Map(snippets.map((snippet) => [snippet.file, snippet]));
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile, directoryExists } = host;
-  // The snippets live in a directory that exists only here.
-  host.directoryExists = (name) => name === snippetDir || (directoryExists?.call(host, name) ?? true);
+  // The snippets live in a directory (and its src/, test/) that exists only here.
+  host.directoryExists = (name) =>
+    name === snippetDir || name.startsWith(snippetDir + '/') || (directoryExists?.call(host, name) ?? true);
   host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
   host.readFile = (name) => files.get(name)?.code ?? readFile.call(host, name);
   host.getSourceFile = (name, languageVersion, ...rest) => {
