@@ -110,8 +110,11 @@ function commonJsForm(code: string): string {
   );
 }
 
-/** Runs a command to its end, at most `ms`; a failure carries the output, so the report shows why. */
-function run(command: string, args: string[], cwd: string, ms: number): Promise<string> {
+/**
+ * Runs a command to its end, at most `ms`; resolves with its stdout and stderr. A failure carries the
+ * output, so the report shows why.
+ */
+function run(command: string, args: string[], cwd: string, ms: number): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -128,7 +131,7 @@ function run(command: string, args: string[], cwd: string, ms: number): Promise<
         if (error) {
           reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed:\n${stdout}\n${stderr}`, { cause: error }));
         } else {
-          resolve(`${stdout}\n${stderr}`);
+          resolve({ stdout, stderr });
         }
       },
     );
@@ -218,9 +221,8 @@ describe('README examples, as the project templates need them', () => {
       throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
     }
     work = mkdtempSync(join(tmpdir(), 'nest-cognito-auth-templates-'));
-    const [packed] = JSON.parse(
-      await run('npm', ['pack', '--json', '--silent', '--pack-destination', work], root, RUN_TIMEOUT_MS),
-    ) as { filename: string }[];
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], root, RUN_TIMEOUT_MS);
+    const [packed] = JSON.parse(stdout) as { filename: string }[];
     const tarball = join(work, packed!.filename);
     // Both at once: the installs wait on the registry more than on the CPU.
     await Promise.all(
@@ -250,7 +252,8 @@ describe('README examples, as the project templates need them', () => {
       "runs the README's test with the template's own `npm run test:e2e`, config unchanged",
       async () => {
         const dir = apps.get(template.name)!;
-        const output = await run('npm', ['run', 'test:e2e'], dir, RUN_TIMEOUT_MS);
+        const { stdout, stderr } = await run('npm', ['run', 'test:e2e'], dir, RUN_TIMEOUT_MS);
+        const output = `${stdout}\n${stderr}`; // jest writes its summary to stderr, vitest to stdout
         const tests = blocks.find((block) => block.file.startsWith('test/'))!.code.match(/^\s*it\(/gm)!.length;
         expect(output).toMatch(template.passed);
         expect(Number(template.passed.exec(output)![1])).toBe(tests);
