@@ -19,7 +19,7 @@ import { dirname, join, relative } from 'node:path';
  * those templates; unset, it runs all.
  */
 const root = join(__dirname, '..');
-const INSTALL_TIMEOUT_MS = 240_000;
+const INSTALL_TIMEOUT_MS = 300_000;
 const RUN_TIMEOUT_MS = 120_000;
 
 interface Template {
