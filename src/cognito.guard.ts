@@ -13,6 +13,7 @@ import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
+import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
 import { CLAIMS_METADATA } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
@@ -54,6 +55,9 @@ export class CognitoGuard extends AuthGuard() {
   /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
   @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
+  /** Decision metrics (property-injected like `keys`). */
+  @Inject(CognitoAuthMetrics) protected readonly metrics!: CognitoAuthMetrics;
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
@@ -70,6 +74,7 @@ export class CognitoGuard extends AuthGuard() {
     // A WebSocket connection keeps one request for all its messages: each message is judged afresh.
     if (transportOf(context) === 'ws') delete request.user;
     if (this.isPublic(context)) return true;
+    const started = this.metrics.start();
     try {
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
@@ -78,8 +83,10 @@ export class CognitoGuard extends AuthGuard() {
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
     } catch (error) {
+      this.metrics.failed(error, started);
       throw this.toTransportException(error, context);
     }
+    this.metrics.accepted(started);
     return true;
   }
 
@@ -94,6 +101,7 @@ export class CognitoGuard extends AuthGuard() {
     const cached = token ? cache?.get(token) : undefined;
     if (cached !== undefined) {
       request.user = cached;
+      this.metrics.cacheHit();
       this.keys.refreshIfStale();
       return;
     }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { KeyObject } from 'node:crypto';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
 import { JwksKeySet } from './jwks-key-set';
 import { decodeJwt } from './jwt';
@@ -30,7 +31,10 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   readonly verifiedTokens: VerifiedTokenCache | null;
   private readonly sources = new WeakMap<object, KeySource>();
 
-  constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    @Inject(CognitoAuthMetrics) metrics: CognitoAuthMetrics,
+  ) {
     this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
     const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
     this.keySets = new Map(
@@ -43,6 +47,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
           timeoutMs: config.jwks.timeoutMs,
           agent: config.jwks.agent,
           onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+          onFetch: (ok) => metrics.jwksFetch(ok),
         }),
       ]),
     );

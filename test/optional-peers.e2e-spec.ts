@@ -2,23 +2,31 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * GraphQL and WebSocket support must not make their packages required: an HTTP-only app runs the
- * built package (`npm test` builds it first) with `graphql`, `@nestjs/graphql` and
- * `@nestjs/websockets` impossible to require, and the module never tries.
+ * GraphQL, WebSocket and metrics support must not make their packages required: an HTTP-only app runs
+ * the built package (`npm test` builds it first) with `graphql`, `@nestjs/graphql`,
+ * `@nestjs/websockets` and `@opentelemetry/api` impossible to require. The module never tries the
+ * first three; it tries `@opentelemetry/api` once (metrics are on by default when it is installed),
+ * and goes on without it.
  */
-describe('an app without the GraphQL and WebSocket packages', () => {
-  it('verifies tokens over HTTP and never requires them', () => {
+describe('an app without the GraphQL, WebSocket and OpenTelemetry packages', () => {
+  it('verifies tokens over HTTP and never requires them but once the OpenTelemetry API', () => {
     const out = execFileSync(process.execPath, [join(__dirname, 'support', 'without-optional-peers.cjs')], {
       cwd: join(__dirname, '..'),
       encoding: 'utf8',
     });
-    const { results, attempts } = JSON.parse(out) as { results: unknown[]; attempts: string[] };
+    const { results, attempts, metricsTrue } = JSON.parse(out) as {
+      results: unknown[];
+      attempts: string[];
+      metricsTrue: unknown;
+    };
     expect(results).toEqual([
       [200, { sub: 'u-1' }],
       [401, { statusCode: 401, message: 'Missing bearer token', error: 'Unauthorized' }],
       [200, { sub: null }],
       [401, { statusCode: 401, message: 'Token expired', error: 'Unauthorized' }],
     ]);
-    expect(attempts).toEqual([]);
+    expect(attempts).toEqual(['@opentelemetry/api']);
+    // `metrics: true` without the package fails the start, naming the option.
+    expect(metricsTrue).toEqual({ name: 'CognitoConfigError', option: 'metrics' });
   });
 });

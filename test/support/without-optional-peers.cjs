@@ -1,5 +1,6 @@
-// Runs a real Nest app (Express) on the built package while GraphQL and WebSocket packages cannot be
-// required, as in an app that does not install them. Prints the statuses it gets, as JSON.
+// Runs a real Nest app (Express) on the built package while GraphQL, WebSocket and OpenTelemetry
+// packages cannot be required, as in an app that does not install them. Prints the statuses it gets,
+// the requires it saw attempted, and how a start with `metrics: true` failed, as JSON.
 const Module = require('node:module');
 const blocked = new Set([
   'graphql',
@@ -8,6 +9,7 @@ const blocked = new Set([
   '@apollo/server',
   '@nestjs/websockets',
   'socket.io',
+  '@opentelemetry/api',
 ]);
 const resolve = Module._resolveFilename;
 const attempts = [];
@@ -77,8 +79,17 @@ function get(port, path, token) {
     await get(port, '/me', issuer.accessToken({ expiresIn: -1 })),
   ];
   await app.close();
+  // Metrics asked for explicitly, without the package: the start fails, naming the option.
+  let metricsTrue = null;
+  class MetricsModule {}
+  NestModule({ imports: [CognitoAuthModule.forRoot({ ...issuer.moduleOptions(), metrics: true })] })(MetricsModule);
+  try {
+    await (await NestFactory.create(MetricsModule, { logger: false, abortOnError: false })).close();
+  } catch (error) {
+    metricsTrue = { name: error.name, option: error.option };
+  }
   await issuer.stop();
-  console.log(JSON.stringify({ results, attempts }));
+  console.log(JSON.stringify({ results, attempts, metricsTrue }));
 })().catch((error) => {
   console.error(error);
   process.exit(1);
