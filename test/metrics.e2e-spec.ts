@@ -183,7 +183,7 @@ describe('metrics through the OpenTelemetry SDK', () => {
       ]);
     });
 
-    it('keeps attribute values to its fixed set: never token text, at most 64 codes', async () => {
+    it('[L3] keeps attribute values to its fixed set: never token text, at most 64 codes', async () => {
       await start({ metrics: { meterProvider: otel.provider } });
       const recorder = app!.get(CognitoAuthMetrics);
       const expired = issuer.accessToken({ expiresIn: -1 });
