@@ -1,4 +1,14 @@
-import type { INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  Injectable,
+  Module,
+  UseGuards,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { metrics } from '@opentelemetry/api';
 import {
   DataPointType,
@@ -14,7 +24,9 @@ import {
   CognitoAuthMetrics,
   CognitoAuthModule,
   CognitoConfigError,
+  CognitoGuard,
   COGNITO_METRICS,
+  type CognitoJwtPayload,
   type CognitoSinglePoolOptions,
 } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
@@ -22,6 +34,34 @@ import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { get, getWithToken } from './support/requests';
 import { markdownSnippets, typeCheckSnippets } from './support/snippets';
+
+/** A guard that extends CognitoGuard with a rule of its own, and a bug on another route. */
+@Injectable()
+class TenantGuard extends CognitoGuard {
+  protected override authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
+    super.authorize(payload, context);
+    if (context.getHandler().name === 'buggy') throw new TypeError('a bug in the app');
+    if (payload['custom:tenant'] !== 'acme') throw new ForbiddenException('Wrong tenant');
+  }
+}
+
+@Controller('tenant')
+@UseGuards(TenantGuard)
+class TenantController {
+  @Get()
+  tenant() {
+    return { ok: true };
+  }
+
+  @Get('buggy')
+  buggy() {
+    return { ok: true };
+  }
+}
+
+// In a module of its own: the guard's metrics come from the global CognitoAuthModule's exports.
+@Module({ controllers: [TenantController] })
+class TenantModule {}
 
 /** The SDK's own reader, read on demand: `collect()` is what a periodic exporter calls. */
 class CollectingReader extends MetricReader {
@@ -202,6 +242,29 @@ describe('metrics through the OpenTelemetry SDK', () => {
       expect(await otel.count(COGNITO_METRICS.decisions, refused('_OTHER'))).toBeGreaterThanOrEqual(1 + 200 - 64);
       expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_JWT_EXPIRED'))).toBe(2);
     });
+  });
+
+  it('counts the decisions of a guard that extends CognitoGuard, in another module', async () => {
+    const otel = sdk();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CognitoAuthModule.forRoot(issuer.moduleOptions({ metrics: { meterProvider: otel.provider } })),
+        TenantModule,
+      ],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+    expect(
+      (await getWithToken(app, '/tenant', issuer.accessToken({ claims: { 'custom:tenant': 'acme' } }))).status,
+    ).toBe(200);
+    expect((await getWithToken(app, '/tenant', issuer.accessToken())).status).toBe(403);
+    expect((await getWithToken(app, '/tenant/buggy', issuer.accessToken())).status).toBe(500);
+    expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(1);
+    // Its own exception carries no code of ours: its status makes it a refusal, the bug an error.
+    expect(await otel.count(COGNITO_METRICS.decisions, refused('_OTHER'))).toBe(1);
+    expect(
+      await otel.count(COGNITO_METRICS.decisions, { 'cognito_auth.outcome': 'error', 'error.type': '_OTHER' }),
+    ).toBe(1);
+    await otel.provider.shutdown();
   });
 
   describe('with the global MeterProvider', () => {
