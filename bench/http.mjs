@@ -16,6 +16,7 @@ export const HTTP_CONTENDERS = [
   'sets-user guard',
   'nest-cognito-auth',
   'nest-cognito-auth (cache: false)',
+  'nest-cognito-auth (metrics on)',
   'hand-rolled',
   '@nestjs-cognito/auth',
 ];

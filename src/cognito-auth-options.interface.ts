@@ -128,6 +128,38 @@ export interface CognitoAuthCommonOptions {
    * `false` or a throw answers 401 `invalid_token` ("Token rejected"); a throw is also logged.
    */
   verify?: CognitoVerifyHook;
+  /**
+   * OpenTelemetry metrics of the guard's decisions, verification time, cache hits and JWKS fetches,
+   * recorded through `@opentelemetry/api` (an optional peer) on the global `MeterProvider` the app's
+   * SDK registers before the app starts. Without an SDK, or without the package, it records nothing
+   * and costs next to nothing. `false` turns it off; `true` or an object turns it on and fails the
+   * start when `@opentelemetry/api` is missing. Instruments and attributes: docs/metrics.md.
+   * @default on when `@opentelemetry/api` is installed, with the meter `nest-cognito-auth`
+   */
+  metrics?: boolean | CognitoMetricsOptions;
+}
+
+/** Where the module's metrics go. */
+export interface CognitoMetricsOptions {
+  /**
+   * Name of the meter the instruments are created on (its version is the package's).
+   * @default 'nest-cognito-auth'
+   */
+  meterName?: string;
+  /**
+   * A `MeterProvider` to use instead of the global one (`metrics.getMeterProvider()` of
+   * `@opentelemetry/api`), such as the SDK's `new MeterProvider({ readers })` in a test.
+   * @default the global MeterProvider
+   */
+  meterProvider?: CognitoMeterProvider;
+}
+
+/**
+ * What the module needs of an OpenTelemetry `MeterProvider` (the API's and the SDK's are one), typed
+ * here so that the module's types do not require `@opentelemetry/api` to be installed.
+ */
+export interface CognitoMeterProvider {
+  getMeter(name: string, version?: string): object;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
-import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
+import type { CognitoAuthModuleOptions, CognitoMeterProvider } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
+import { DEFAULT_METER_NAME } from './cognito-auth.metrics';
 import { CognitoConfigError } from './errors';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
@@ -47,6 +48,14 @@ export interface CognitoAuthConfig {
    * under its own name so two applications in one process keep their own options.
    */
   readonly strategyName: string;
+  /** `null`: `metrics: false`. */
+  readonly metrics: {
+    readonly meterName: string;
+    /** `null`: the global MeterProvider. */
+    readonly meterProvider: CognitoMeterProvider | null;
+    /** Asked for (`true` or an object), so a missing `@opentelemetry/api` fails the start. */
+    readonly explicit: boolean;
+  } | null;
 }
 
 // AWS's pattern for a user pool id; the part before the last `_` is the region for real pools.
@@ -63,11 +72,13 @@ const COMMON_OPTION_KEYS = [
   'cache',
   'tokenFrom',
   'verify',
+  'metrics',
 ];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch', 'agent']);
 const CACHE_OPTION_KEYS = new Set(['maxEntries', 'maxEntriesPerUser']);
+const METRICS_OPTION_KEYS = new Set(['meterName', 'meterProvider']);
 
 let instances = 0;
 
@@ -132,6 +143,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     verify: verifyHook(options.verify),
     realm: pools.map((config) => config.userPoolId).join(' '),
     strategyName: `cognito#${++instances}`,
+    metrics: metricsOptions(options.metrics),
   };
 }
 
@@ -217,6 +229,33 @@ function verifyHook(value: unknown): CognitoVerifyHook | null {
     throw new CognitoConfigError('verify', `must be a function (payload, request) => boolean, got ${describe(value)}`);
   }
   return value as CognitoVerifyHook;
+}
+
+function metricsOptions(value: unknown): CognitoAuthConfig['metrics'] {
+  if (value === false) return null;
+  if (value === undefined || value === true) {
+    return { meterName: DEFAULT_METER_NAME, meterProvider: null, explicit: value === true };
+  }
+  if (!isPlainObject(value)) {
+    throw new CognitoConfigError('metrics', `must be true, false or an object, got ${describe(value)}`);
+  }
+  rejectUnknownKeys(value, METRICS_OPTION_KEYS, 'metrics.');
+  const { meterName = DEFAULT_METER_NAME, meterProvider } = value;
+  if (typeof meterName !== 'string' || meterName.length === 0) {
+    throw new CognitoConfigError('metrics.meterName', `must be a non-empty string, got ${describe(meterName)}`);
+  }
+  if (
+    meterProvider !== undefined &&
+    (typeof meterProvider !== 'object' ||
+      meterProvider === null ||
+      typeof (meterProvider as Partial<CognitoMeterProvider>).getMeter !== 'function')
+  ) {
+    throw new CognitoConfigError(
+      'metrics.meterProvider',
+      `must be an OpenTelemetry MeterProvider (an object with getMeter()), got ${describe(meterProvider)}`,
+    );
+  }
+  return { meterName, meterProvider: (meterProvider as CognitoMeterProvider | undefined) ?? null, explicit: true };
 }
 
 function tokenCache(value: unknown): { maxEntries: number; maxEntriesPerUser: number } | null {

@@ -4,6 +4,7 @@ import { CognitoAuthConfigCheck } from './cognito-auth.config-check';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { COGNITO_AUTH_MODULE_OPTIONS, CognitoAuthConfigurableModule } from './cognito-auth.module-definition';
 import { CognitoAuthHealth } from './cognito-auth.health';
+import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { CognitoGuard } from './cognito.guard';
 import { CognitoStrategy } from './cognito.strategy';
 import { JwksKeyProvider } from './jwks-key-provider';
@@ -29,8 +30,10 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoGuard,
     CognitoAuthHealth,
     CognitoAuthConfigCheck,
+    CognitoAuthMetrics,
   ],
-  // JwksKeyProvider too: guards that extend CognitoGuard, declared in other modules, inject it.
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider],
+  // JwksKeyProvider and CognitoAuthMetrics too: guards that extend CognitoGuard, declared in other
+  // modules, inject them.
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider, CognitoAuthMetrics],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

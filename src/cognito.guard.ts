@@ -14,6 +14,7 @@ import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
+import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
 import { CLAIMS_METADATA } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
@@ -65,6 +66,9 @@ export class CognitoGuard extends AuthGuard() {
   // @Optional() here and on the config: without CognitoAuthModule, the constructor says so by name.
   @Optional() @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
+  /** Decision metrics (property-injected like `keys`). */
+  @Inject(CognitoAuthMetrics) protected readonly metrics!: CognitoAuthMetrics;
+
   /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
     protected readonly reflector: Reflector,
@@ -83,6 +87,7 @@ export class CognitoGuard extends AuthGuard() {
     if (this.isPublic(context)) return true;
     this.assertSupportedContext(context);
     const request = this.getRequest<Record<string, unknown>>(context);
+    const started = this.metrics.start();
     try {
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
@@ -93,9 +98,11 @@ export class CognitoGuard extends AuthGuard() {
       // Revocation is checked here, before the token is remembered.
       this.rememberAccepted(payload);
     } catch (error) {
+      this.metrics.failed(error, started);
       throw this.toTransportException(error, context);
     }
     this.recordUser(context, request);
+    this.metrics.accepted(started);
     return true;
   }
 
@@ -129,6 +136,7 @@ export class CognitoGuard extends AuthGuard() {
     const cached = token ? cache?.get(token) : undefined;
     if (cached !== undefined) {
       request.user = cached;
+      this.metrics.cacheHit();
       this.keys.refreshIfStale();
       return;
     }

@@ -3,6 +3,8 @@ export type {
   CognitoAuthModuleOptions,
   CognitoIssuerFormat,
   CognitoJwksOptions,
+  CognitoMeterProvider,
+  CognitoMetricsOptions,
   CognitoMultiPoolOptions,
   CognitoSinglePoolOptions,
   CognitoTokenCacheOptions,
@@ -14,6 +16,7 @@ export { Claims, CLAIMS_METADATA, type ClaimMatcher, type ClaimsRule, type Claim
 export { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 export { CognitoAuthHealth } from './cognito-auth.health';
 export type { CognitoAuthHealthReport, CognitoKeySetHealth } from './cognito-auth.health';
+export { CognitoAuthMetrics, COGNITO_METRICS, type CognitoDecisionOutcome } from './cognito-auth.metrics';
 export { CognitoAuthModule } from './cognito-auth.module';
 export { COGNITO_AUTH_MODULE_OPTIONS, type CognitoAuthModuleExtras } from './cognito-auth.module-definition';
 export type {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
 import { IssuerMismatchLog } from './issuer-mismatch-log';
@@ -31,7 +32,10 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   /** Made on the first refused issuer (most apps never see one). */
   private issuerMismatches?: IssuerMismatchLog;
 
-  constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    @Inject(CognitoAuthMetrics) metrics: CognitoAuthMetrics,
+  ) {
     this.verifiedTokens =
       config.cache &&
       new VerifiedTokenCache({
@@ -51,6 +55,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
           timeoutMs: config.jwks.timeoutMs,
           agent: config.jwks.agent,
           onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+          onFetch: (ok) => metrics.jwksFetch(ok),
         }),
       ]),
     );

@@ -22,6 +22,8 @@ export interface JwksKeySetOptions {
   readonly agent?: Agent;
   /** Told of every `kid` a refresh removed, so what it signed can be forgotten. */
   readonly onKeysRemoved?: (jwksUri: string, kids: readonly string[]) => void;
+  /** Told of every fetch, and whether it gave usable keys (for metrics). */
+  readonly onFetch?: (ok: boolean) => void;
 }
 
 /** Smallest RSA modulus accepted, in bits (NIST SP 800-131A; Cognito's keys are 2048-bit). */
@@ -205,6 +207,7 @@ export class JwksKeySet {
         retryAfterSeconds: secondsUntil(this.retryAt, Date.now()),
       });
       this.lastFailure = failure;
+      this.options.onFetch?.(false);
       throw failure;
     }
     if (this.failures > 0) {
@@ -213,6 +216,7 @@ export class JwksKeySet {
       this.retryAt = 0;
       this.logger.log(`JWKS fetch from ${this.options.jwksUri} succeeded again`);
     }
+    this.options.onFetch?.(true);
     const previous = this.keys;
     const now = Date.now();
     this.keys = keys;

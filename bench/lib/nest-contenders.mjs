@@ -27,6 +27,31 @@ export async function ourGuard(issuer, extra = {}) {
 }
 
 /**
+ * nest-cognito-auth with `metrics: true` and a real OpenTelemetry SDK `MeterProvider` registered
+ * globally in this (the server's) process, as in an app that exports metrics: every decision is
+ * counted and timed, every cache hit counted, and a periodic reader collects (into an in-memory
+ * exporter, reset at each export so it holds one collection). Issue 11's target: within 3% of
+ * `nest-cognito-auth`, whose metrics are on by default but record into the API's no-op provider.
+ */
+export async function ourGuardWithMetrics(issuer) {
+  const { metrics } = await import('@opentelemetry/api');
+  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } =
+    await import('@opentelemetry/sdk-metrics');
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const exportOnce = exporter.export.bind(exporter);
+  exporter.export = (resourceMetrics, done) => {
+    exporter.reset();
+    exportOnce(resourceMetrics, done);
+  };
+  // 5 s, not the SDK's 60 s default: a run sees several collections, so their cost is in the figures.
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 5000 });
+  if (!metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }))) {
+    throw new Error('a global MeterProvider was already registered in this process');
+  }
+  return ourGuard(issuer, { metrics: true });
+}
+
+/**
  * The stack the issue calls hand-rolled: PassportStrategy(passport-jwt) with jwks-rsa's
  * `passportJwtSecret` (cache and rate limit on, as its README shows), RS256 and the pool's issuer,
  * and the Cognito checks an app would add in `validate`.
@@ -125,6 +150,7 @@ export const NEST_CONTENDERS = {
   'sets-user guard': setsUserGuard,
   'nest-cognito-auth': ourGuard,
   'nest-cognito-auth (cache: false)': (issuer) => ourGuard(issuer, { cache: false }),
+  'nest-cognito-auth (metrics on)': ourGuardWithMetrics,
   'hand-rolled': handRolledGuard,
   '@nestjs-cognito/auth': nestjsCognitoGuard,
 };

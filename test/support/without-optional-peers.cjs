@@ -1,5 +1,7 @@
-// Runs a real Nest app (Express) on the built package while GraphQL, WebSocket and terminus packages
-// cannot be required, as in an app that does not install them. Prints the statuses it gets, as JSON.
+// Runs a real Nest app (Express) on the built package while GraphQL, WebSocket, terminus and
+// OpenTelemetry packages cannot be required, as in an app that does not install them. Prints the statuses
+// it gets, the requires it saw attempted, how a start with `metrics: true` failed, and what requiring the
+// terminus entry said, as JSON.
 const Module = require('node:module');
 const blocked = new Set([
   'graphql',
@@ -9,6 +11,7 @@ const blocked = new Set([
   '@nestjs/websockets',
   'socket.io',
   '@nestjs/terminus',
+  '@opentelemetry/api',
 ]);
 const resolve = Module._resolveFilename;
 const attempts = [];
@@ -78,6 +81,15 @@ function get(port, path, token) {
     await get(port, '/me', issuer.accessToken({ expiresIn: -1 })),
   ];
   await app.close();
+  // Metrics asked for explicitly, without the package: the start fails, naming the option.
+  let metricsTrue = null;
+  class MetricsModule {}
+  NestModule({ imports: [CognitoAuthModule.forRoot({ ...issuer.moduleOptions(), metrics: true })] })(MetricsModule);
+  try {
+    await (await NestFactory.create(MetricsModule, { logger: false, abortOnError: false })).close();
+  } catch (error) {
+    metricsTrue = { name: error.name, option: error.option };
+  }
   await issuer.stop();
   const mainAttempts = [...attempts];
   // The terminus entry point is the one place that needs @nestjs/terminus: it says so when absent.
@@ -87,7 +99,7 @@ function get(port, path, token) {
   } catch (error) {
     terminus = error.message;
   }
-  console.log(JSON.stringify({ results, attempts: mainAttempts, terminus }));
+  console.log(JSON.stringify({ results, attempts: mainAttempts, terminus, metricsTrue }));
 })().catch((error) => {
   console.error(error);
   process.exit(1);

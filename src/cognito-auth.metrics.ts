@@ -1,0 +1,188 @@
+import { HttpException, Inject, Injectable } from '@nestjs/common';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
+import type { CognitoAuthConfig } from './cognito-auth.config';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
+import { CognitoAuthError, CognitoConfigError, JwksUnavailableError } from './errors';
+
+/**
+ * What the guard decided about a request's token: `accepted` (the route runs), `refused` (401 or 403:
+ * the client's token or rights) or `error` (503: keys unavailable, or a failure that is not a refusal).
+ */
+export type CognitoDecisionOutcome = 'accepted' | 'refused' | 'error';
+
+/** The instrument names, as docs/metrics.md lists them. */
+export const COGNITO_METRICS = {
+  decisions: 'cognito_auth.decisions',
+  duration: 'cognito_auth.verification.duration',
+  cacheHits: 'cognito_auth.cache.hits',
+  jwksFetches: 'cognito_auth.jwks.fetches',
+} as const;
+
+/** The meter's default name: the package's. */
+export const DEFAULT_METER_NAME = 'nest-cognito-auth';
+
+/** The `error.type` of a failure that carries no code of ours (OpenTelemetry's fallback value). */
+const OTHER = '_OTHER';
+/** Only codes of this shape become an `error.type`, and only this many distinct ones, so cardinality is bounded. */
+const CODE = /^ERR_[A-Z0-9_]{1,60}$/;
+const MAX_CODES = 64;
+/**
+ * Buckets in seconds. A cached token is answered in microseconds, an RSA verification in about a
+ * millisecond, a request that waits on a JWKS fetch in up to `jwks.timeoutMs`: OpenTelemetry's
+ * default buckets (0–10,000, made for milliseconds) would put them all in the first.
+ */
+const DURATION_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5, 10,
+];
+
+/**
+ * The module's OpenTelemetry instruments, created once at start: decisions by outcome and reason code,
+ * verification time, verified-token cache hits, JWKS fetches by outcome. Recorded through
+ * `@opentelemetry/api`, an optional peer: without it installed, or without an SDK's `MeterProvider`
+ * registered, every method is a no-op. `metrics: false` turns it off; see docs/metrics.md.
+ */
+@Injectable()
+export class CognitoAuthMetrics {
+  private readonly decisions: Counter | null = null;
+  private readonly duration: Histogram | null = null;
+  private readonly cacheHits: Counter | null = null;
+  private readonly jwksFetches: Counter | null = null;
+  /** One attribute set per outcome and code, built once: recording allocates nothing. */
+  private readonly attributeSets = new Map<string, Attributes>();
+  private readonly fetchSuccess: Attributes = { 'cognito_auth.outcome': 'success' };
+  private readonly fetchFailure: Attributes = { 'cognito_auth.outcome': 'failure' };
+
+  constructor(@Inject(COGNITO_AUTH_CONFIG) config: CognitoAuthConfig) {
+    const options = config.metrics;
+    if (options === null) return;
+    const provider = options.meterProvider ?? loadApi()?.metrics.getMeterProvider();
+    if (provider === undefined) {
+      // Asked for explicitly: silently recording nothing would hide the missing package.
+      if (options.explicit) {
+        throw new CognitoConfigError(
+          'metrics',
+          'needs @opentelemetry/api, which is not installed (npm install @opentelemetry/api), or metrics.meterProvider',
+        );
+      }
+      return;
+    }
+    const meter = provider.getMeter(options.meterName, packageVersion()) as Meter;
+    this.decisions = meter.createCounter(COGNITO_METRICS.decisions, {
+      description: 'Tokens the guard decided on, by outcome and, when not accepted, the reason code (error.type)',
+      unit: '{decision}',
+    });
+    this.duration = meter.createHistogram(COGNITO_METRICS.duration, {
+      description: 'Time from the guard taking a request to its decision, JWKS fetches it waited on included',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this.cacheHits = meter.createCounter(COGNITO_METRICS.cacheHits, {
+      description: 'Tokens answered from the verified-token cache, without a signature verification',
+      unit: '{hit}',
+    });
+    this.jwksFetches = meter.createCounter(COGNITO_METRICS.jwksFetches, {
+      description: 'JWKS fetches, by outcome (success or failure)',
+      unit: '{fetch}',
+    });
+  }
+
+  /** Whether anything is recorded (an SDK may still drop it: with the API's no-op provider, nothing is kept). */
+  get enabled(): boolean {
+    return this.decisions !== null;
+  }
+
+  /** The instant a decision starts, for `accepted()` / `failed()`; 0 when off, so nothing reads the clock. */
+  start(): number {
+    return this.decisions === null ? 0 : performance.now();
+  }
+
+  /** Records a token accepted, timed from `startedAt` (`start()`). */
+  accepted(startedAt: number): void {
+    if (this.decisions !== null) this.decision('accepted', null, (performance.now() - startedAt) / 1000);
+  }
+
+  /** Records a refusal or a failure, its outcome and code read from the error the guard caught. */
+  failed(error: unknown, startedAt: number): void {
+    if (this.decisions === null) return;
+    const { outcome, code } = decisionOf(error);
+    this.decision(outcome, code, (performance.now() - startedAt) / 1000);
+  }
+
+  /**
+   * Records one decision: counted, and its duration in seconds. `code` (the `CognitoAuthError` code,
+   * e.g. `ERR_JWT_EXPIRED`) becomes `error.type`; a code not of our `ERR_…` shape, or past the 64th
+   * distinct one, is recorded as `_OTHER`.
+   */
+  decision(outcome: CognitoDecisionOutcome, code: string | null, seconds: number): void {
+    if (this.decisions === null) return;
+    const attributes = this.attributesOf(outcome, code);
+    this.decisions.add(1, attributes);
+    this.duration!.record(seconds, attributes);
+  }
+
+  /** Records a token answered from the verified-token cache. */
+  cacheHit(): void {
+    this.cacheHits?.add(1);
+  }
+
+  /** Records one JWKS fetch and whether it gave usable keys. */
+  jwksFetch(ok: boolean): void {
+    this.jwksFetches?.add(1, ok ? this.fetchSuccess : this.fetchFailure);
+  }
+
+  private attributesOf(outcome: CognitoDecisionOutcome, code: string | null): Attributes {
+    const key = `${outcome} ${code ?? ''}`;
+    let attributes = this.attributeSets.get(key);
+    if (attributes === undefined) {
+      if (code !== null && code !== OTHER && (!CODE.test(code) || this.attributeSets.size >= MAX_CODES)) {
+        return this.attributesOf(outcome, OTHER);
+      }
+      attributes =
+        code === null ? { 'cognito_auth.outcome': outcome } : { 'cognito_auth.outcome': outcome, 'error.type': code };
+      this.attributeSets.set(key, attributes);
+    }
+    return attributes;
+  }
+}
+
+/**
+ * The outcome and code of what `CognitoGuard.canActivate` caught: a `CognitoAuthError` (thrown by a
+ * route rule), the `HttpException` passport's path made of one (its `cause`), or anything else (a bug,
+ * or a subclass's own exception: its status decides refused or error).
+ */
+export function decisionOf(error: unknown): { outcome: Exclude<CognitoDecisionOutcome, 'accepted'>; code: string } {
+  const cause = error instanceof HttpException ? error.cause : error;
+  const code = cause instanceof CognitoAuthError ? cause.code : OTHER;
+  if (error instanceof HttpException) return { outcome: error.getStatus() >= 500 ? 'error' : 'refused', code };
+  if (error instanceof CognitoAuthError)
+    return { outcome: error instanceof JwksUnavailableError ? 'error' : 'refused', code };
+  return { outcome: 'error', code };
+}
+
+type OpenTelemetryApi = typeof import('@opentelemetry/api');
+let api: OpenTelemetryApi | null | undefined;
+
+/** `@opentelemetry/api`, or null when it is not installed. Required once, lazily: it is an optional peer. */
+function loadApi(): OpenTelemetryApi | null {
+  if (api === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      api = require('@opentelemetry/api') as OpenTelemetryApi;
+    } catch {
+      api = null;
+    }
+  }
+  return api;
+}
+
+function packageVersion(): string | undefined {
+  try {
+    // From src/ (tests) and dist/ (the package) alike, the package's own package.json.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,326 @@
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  Injectable,
+  Module,
+  UseGuards,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { metrics } from '@opentelemetry/api';
+import {
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type HistogramMetricData,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CognitoAuthMetrics,
+  CognitoAuthModule,
+  CognitoConfigError,
+  CognitoGuard,
+  COGNITO_METRICS,
+  type CognitoJwtPayload,
+  type CognitoSinglePoolOptions,
+} from '../src';
+import { CognitoTestIssuer } from '../src/testing';
+import { GuardedController } from './support/controllers';
+import { createApp } from './support/create-app';
+import { get, getWithToken } from './support/requests';
+import { markdownSnippets, typeCheckSnippets } from './support/snippets';
+
+/** A guard that extends CognitoGuard with a rule of its own, and a bug on another route. */
+@Injectable()
+class TenantGuard extends CognitoGuard {
+  protected override authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
+    super.authorize(payload, context);
+    if (context.getHandler().name === 'buggy') throw new TypeError('a bug in the app');
+    if (payload['custom:tenant'] !== 'acme') throw new ForbiddenException('Wrong tenant');
+  }
+}
+
+@Controller('tenant')
+@UseGuards(TenantGuard)
+class TenantController {
+  @Get()
+  tenant() {
+    return { ok: true };
+  }
+
+  @Get('buggy')
+  buggy() {
+    return { ok: true };
+  }
+}
+
+// In a module of its own: the guard's metrics come from the global CognitoAuthModule's exports.
+@Module({ controllers: [TenantController] })
+class TenantModule {}
+
+/** The SDK's own reader, read on demand: `collect()` is what a periodic exporter calls. */
+class CollectingReader extends MetricReader {
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A real SDK MeterProvider and a way to read what it aggregated. */
+function sdk() {
+  const reader = new CollectingReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  const collect = async (): Promise<MetricData[]> => {
+    const { resourceMetrics, errors } = await reader.collect();
+    expect(errors).toEqual([]);
+    return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  };
+  /** The data points of the instrument `name`. */
+  const points = async (name: string): Promise<DataPoint<unknown>[]> =>
+    (await collect())
+      .filter((metric) => metric.descriptor.name === name)
+      .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]);
+  /** The sum of a counter's points whose attributes are exactly `attributes`. */
+  const count = async (name: string, attributes: Record<string, string> = {}): Promise<number> =>
+    (await points(name))
+      .filter((point) => sameAttributes(point.attributes, attributes))
+      .reduce((sum, point) => sum + (point.value as number), 0);
+  return { reader, provider, collect, points, count };
+}
+
+function sameAttributes(actual: object, expected: Record<string, string>): boolean {
+  return JSON.stringify(Object.entries(actual).sort()) === JSON.stringify(Object.entries(expected).sort());
+}
+
+const accepted = { 'cognito_auth.outcome': 'accepted' };
+const refused = (code: string) => ({ 'cognito_auth.outcome': 'refused', 'error.type': code });
+
+describe('metrics through the OpenTelemetry SDK', () => {
+  let issuer: CognitoTestIssuer;
+  let app: INestApplication | undefined;
+
+  beforeEach(async () => {
+    issuer = await CognitoTestIssuer.start();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    metrics.disable();
+    await issuer.stop();
+  });
+
+  async function start(options: Partial<CognitoSinglePoolOptions> = {}): Promise<INestApplication> {
+    app = await createApp(CognitoAuthModule.forRoot(issuer.moduleOptions(options)), [GuardedController]);
+    return app;
+  }
+
+  describe('with a MeterProvider passed in', () => {
+    let otel: ReturnType<typeof sdk>;
+
+    beforeEach(() => {
+      otel = sdk();
+    });
+
+    afterEach(() => otel.provider.shutdown());
+
+    it('counts an accepted token, and a repeat of it as a cache hit', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      const token = issuer.accessToken();
+      expect((await getWithToken(app!, '/me', token)).status).toBe(200);
+      expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.cacheHits)).toBe(0);
+      expect((await getWithToken(app!, '/me', token)).status).toBe(200);
+      expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(2);
+      expect(await otel.count(COGNITO_METRICS.cacheHits)).toBe(1);
+    });
+
+    it('counts each refusal with its reason code, and the 503 as an error', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      const valid = issuer.accessToken();
+      const [header, payload] = valid.split('.');
+      const otherSignature = issuer.accessToken({ claims: { sub: 'other' } }).split('.')[2];
+      expect((await getWithToken(app!, '/me', issuer.accessToken({ expiresIn: -1 }))).status).toBe(401);
+      expect((await getWithToken(app!, '/me', `${header}.${payload}.${otherSignature}`)).status).toBe(401);
+      expect((await get(app!, '/me')).status).toBe(401);
+      expect((await getWithToken(app!, '/admin', valid)).status).toBe(403);
+      issuer.simulateJwksFault('status-500');
+      issuer.rotateKeys();
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(503);
+
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_JWT_EXPIRED'))).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_JWT_SIGNATURE_INVALID'))).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_TOKEN_MISSING'))).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_GROUPS_NOT_ALLOWED'))).toBe(1);
+      expect(
+        await otel.count(COGNITO_METRICS.decisions, {
+          'cognito_auth.outcome': 'error',
+          'error.type': 'ERR_JWKS_UNAVAILABLE',
+        }),
+      ).toBe(1);
+      // The 403's token was valid: it was verified, then refused by the route.
+      expect(await otel.count(COGNITO_METRICS.decisions)).toBe(0);
+      expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(0);
+    });
+
+    it('counts JWKS fetches and failures', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      // The prefetch at start.
+      expect(await otel.count(COGNITO_METRICS.jwksFetches, { 'cognito_auth.outcome': 'success' })).toBe(1);
+      issuer.simulateJwksFault('status-500');
+      issuer.rotateKeys();
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(503);
+      expect(await otel.count(COGNITO_METRICS.jwksFetches, { 'cognito_auth.outcome': 'failure' })).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.jwksFetches, { 'cognito_auth.outcome': 'success' })).toBe(1);
+      expect(issuer.jwksRequests).toBe(2);
+    });
+
+    it('records the verification time in seconds, per outcome, in buckets made for it', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      expect((await getWithToken(app!, '/me', issuer.accessToken({ expiresIn: -1 }))).status).toBe(401);
+      const histogram = (await otel.collect()).find(
+        (metric): metric is HistogramMetricData => metric.descriptor.name === COGNITO_METRICS.duration,
+      )!;
+      expect(histogram.dataPointType).toBe(DataPointType.HISTOGRAM);
+      expect(histogram.descriptor.unit).toBe('s');
+      const points = histogram.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value }));
+      expect(points.map((point) => point.attributes)).toEqual(
+        expect.arrayContaining([accepted, refused('ERR_JWT_EXPIRED')]),
+      );
+      expect(points).toHaveLength(2);
+      for (const { value } of points) {
+        expect(value.count).toBe(1);
+        // A real duration, in seconds: more than nothing, less than the test's own timeout.
+        expect(value.sum).toBeGreaterThan(0);
+        expect(value.sum).toBeLessThan(20);
+        expect(value.buckets.boundaries[0]).toBe(0.00001);
+      }
+    });
+
+    it('records nothing for a public route or an optional route without a token', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      expect((await get(app!, '/public')).status).toBe(200);
+      expect((await get(app!, '/maybe')).status).toBe(200);
+      expect(await otel.points(COGNITO_METRICS.decisions)).toEqual([]);
+    });
+
+    it('names the meter as metrics.meterName says, with the package version', async () => {
+      await start({ metrics: { meterProvider: otel.provider, meterName: 'auth' } });
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      const { resourceMetrics } = await otel.reader.collect();
+      const version = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+        .version;
+      expect(resourceMetrics.scopeMetrics.map((scope) => scope.scope)).toEqual([
+        expect.objectContaining({ name: 'auth', version }),
+      ]);
+    });
+
+    it('[L5] keeps attribute values to its fixed set: never token text, at most 64 codes', async () => {
+      await start({ metrics: { meterProvider: otel.provider } });
+      const recorder = app!.get(CognitoAuthMetrics);
+      const expired = issuer.accessToken({ expiresIn: -1 });
+      expect((await getWithToken(app!, '/me', expired)).status).toBe(401);
+      // Token text as a code (a guard subclass's bug), then a flood of distinct codes.
+      recorder.decision('refused', issuer.accessToken(), 0.001);
+      for (let i = 0; i < 200; i++) recorder.decision('refused', `ERR_CUSTOM_${i}`, 0.001);
+      // A code seen before the bound was reached keeps its own series.
+      expect((await getWithToken(app!, '/me', expired)).status).toBe(401);
+      const points = await otel.points(COGNITO_METRICS.decisions);
+      expect(points.length).toBeLessThanOrEqual(66);
+      const values = points.flatMap((point) => Object.values(point.attributes));
+      expect(
+        values.every((value) => typeof value === 'string' && /^(?:[a-z]+|ERR_[A-Z0-9_]+|_OTHER)$/.test(value)),
+      ).toBe(true);
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('_OTHER'))).toBeGreaterThanOrEqual(1 + 200 - 64);
+      expect(await otel.count(COGNITO_METRICS.decisions, refused('ERR_JWT_EXPIRED'))).toBe(2);
+    });
+  });
+
+  it('counts the decisions of a guard that extends CognitoGuard, in another module', async () => {
+    const otel = sdk();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CognitoAuthModule.forRoot(issuer.moduleOptions({ metrics: { meterProvider: otel.provider } })),
+        TenantModule,
+      ],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+    expect(
+      (await getWithToken(app, '/tenant', issuer.accessToken({ claims: { 'custom:tenant': 'acme' } }))).status,
+    ).toBe(200);
+    expect((await getWithToken(app, '/tenant', issuer.accessToken())).status).toBe(403);
+    expect((await getWithToken(app, '/tenant/buggy', issuer.accessToken())).status).toBe(500);
+    expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(1);
+    // Its own exception carries no code of ours: its status makes it a refusal, the bug an error.
+    expect(await otel.count(COGNITO_METRICS.decisions, refused('_OTHER'))).toBe(1);
+    expect(
+      await otel.count(COGNITO_METRICS.decisions, { 'cognito_auth.outcome': 'error', 'error.type': '_OTHER' }),
+    ).toBe(1);
+    await otel.provider.shutdown();
+  });
+
+  describe('with the global MeterProvider', () => {
+    it('records by default once an SDK is registered', async () => {
+      const otel = sdk();
+      metrics.setGlobalMeterProvider(otel.provider);
+      await start();
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      expect(await otel.count(COGNITO_METRICS.decisions, accepted)).toBe(1);
+      expect(await otel.count(COGNITO_METRICS.jwksFetches, { 'cognito_auth.outcome': 'success' })).toBe(1);
+      await otel.provider.shutdown();
+    });
+
+    it('records nothing with metrics: false', async () => {
+      const otel = sdk();
+      metrics.setGlobalMeterProvider(otel.provider);
+      await start({ metrics: false });
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      expect(await otel.collect()).toEqual([]);
+      expect(app!.get(CognitoAuthMetrics).enabled).toBe(false);
+      await otel.provider.shutdown();
+    });
+
+    it('answers as usual with no SDK registered (the API is a no-op)', async () => {
+      await start({ metrics: true });
+      expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      expect((await get(app!, '/me')).status).toBe(401);
+    });
+  });
+
+  describe('options', () => {
+    it.each([
+      ['metrics', 'yes'],
+      ['metrics', null],
+      ['metrics.meterName', { meterName: '' }],
+      ['metrics.meterProvider', { meterProvider: {} }],
+      ['metrics.exporter', { exporter: 'otlp' }],
+    ])('refuses a bad %s at start', async (option, value) => {
+      const module = CognitoAuthModule.forRoot({
+        ...issuer.moduleOptions(),
+        metrics: value,
+      } as CognitoSinglePoolOptions);
+      const failure = createApp(module, [GuardedController]);
+      await expect(failure).rejects.toThrow(CognitoConfigError);
+      await expect(failure).rejects.toMatchObject({ option });
+    });
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('TypeScript examples all type-check', () => {
+    const snippets = markdownSnippets(
+      readFileSync(join(__dirname, '..', 'docs', 'metrics.md'), 'utf8'),
+      'docs-metrics',
+    );
+    expect(snippets.length).toBeGreaterThanOrEqual(1);
+    expect(typeCheckSnippets(snippets, 'docs/metrics.md')).toEqual([]);
+  });
+});
