@@ -19,7 +19,7 @@ import { getWithToken } from './support/requests';
 /**
  * Tokens from the real cognito-local emulator (started by the test on 127.0.0.1), obtained the way an
  * app obtains them, through the AWS SDK, and verified by the module configured with the emulator's
- * `issuer` and `jwksUri`, as the README's "Local emulators" section says.
+ * `issuer` and `jwksUri`, as docs/local-development.md's "Local emulators" says.
  */
 describe('tokens of the cognito-local emulator', () => {
   const password = 'Passw0rd!local';
