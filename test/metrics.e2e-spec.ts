@@ -33,7 +33,6 @@ import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { get, getWithToken } from './support/requests';
-import { markdownSnippets, typeCheckSnippets } from './support/snippets';
 
 /** A guard that extends CognitoGuard with a rule of its own, and a bug on another route. */
 @Injectable()
@@ -311,16 +310,5 @@ describe('metrics through the OpenTelemetry SDK', () => {
       await expect(failure).rejects.toThrow(CognitoConfigError);
       await expect(failure).rejects.toMatchObject({ option });
     });
-  });
-});
-
-describe('docs/metrics.md', () => {
-  it('TypeScript examples all type-check', () => {
-    const snippets = markdownSnippets(
-      readFileSync(join(__dirname, '..', 'docs', 'metrics.md'), 'utf8'),
-      'docs-metrics',
-    );
-    expect(snippets.length).toBeGreaterThanOrEqual(1);
-    expect(typeCheckSnippets(snippets, 'docs/metrics.md')).toEqual([]);
   });
 });
