@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
+import { resolveRevocationOptions, type CognitoRevocationConfig } from './revocation/revocation-options';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -38,6 +39,8 @@ export interface CognitoAuthConfig {
   readonly extractToken: (request: unknown) => string | null;
   /** The app's `verify` hook, if any. */
   readonly verify: CognitoVerifyHook | null;
+  /** `null`: revocation is off. */
+  readonly revocation: CognitoRevocationConfig | null;
   /** The `realm` of `WWW-Authenticate` challenges: the pool id, or the pool ids separated by spaces. */
   readonly realm: string;
   /**
@@ -53,7 +56,15 @@ const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
 const ISSUER_FORMATS = ['original', 'updated', 'both'];
 const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
-const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
+const COMMON_OPTION_KEYS = [
+  'clockToleranceSeconds',
+  'jwks',
+  'maxTokenBytes',
+  'cache',
+  'tokenFrom',
+  'verify',
+  'revocation',
+];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch', 'agent']);
@@ -118,6 +129,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     cache: tokenCache(options.cache),
     extractToken: createTokenExtractor(options.tokenFrom),
     verify: verifyHook(options.verify),
+    revocation: resolveRevocationOptions(options.revocation),
     realm: pools.map((config) => config.userPoolId).join(' '),
     strategyName: `cognito#${++instances}`,
   };

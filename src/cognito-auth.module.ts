@@ -6,6 +6,7 @@ import { CognitoAuthHealth } from './cognito-auth.health';
 import { CognitoGuard } from './cognito.guard';
 import { CognitoStrategy } from './cognito.strategy';
 import { JwksKeyProvider } from './jwks-key-provider';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service';
 
 /**
  * Verifies Amazon Cognito user-pool JWTs locally. Import it once, in the root module; it is global,
@@ -27,8 +28,11 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoStrategy,
     CognitoGuard,
     CognitoAuthHealth,
+    // Always provided (inert without the `revocation` option), so guards that extend CognitoGuard
+    // and apps that inject it need no condition.
+    CognitoRevocationService,
   ],
   // JwksKeyProvider too: guards that extend CognitoGuard, declared in other modules, inject it.
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider],
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider, CognitoRevocationService],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

@@ -24,12 +24,14 @@ import {
   InvalidTokenError,
   IssuerMismatchError,
   JwksUnavailableError,
+  RevocationStateUnavailableError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
 import { SCOPES_METADATA } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
 import { USER_POOL_METADATA } from './user-pool.decorator';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service';
 import { VerifyHookRejectedError } from './verify-hook';
 
 /**
@@ -49,6 +51,9 @@ export class CognitoGuard extends AuthGuard() {
 
   /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
   @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
+
+  /** Revocations known to this instance (property-injected, as `keys`). */
+  @Inject(CognitoRevocationService) protected readonly revocations!: CognitoRevocationService;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -73,6 +78,7 @@ export class CognitoGuard extends AuthGuard() {
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
+      this.checkRevocation(payload);
     } catch (error) {
       throw this.toTransportException(error, context);
     }
@@ -163,6 +169,14 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
+   * The `revocation` check, last, on every request (cache hits included): a memory lookup.
+   * @throws TokenRevokedError (401), RevocationStateUnavailableError (503, `failClosed` while stale)
+   */
+  protected checkRevocation(payload: CognitoJwtPayload): void {
+    this.revocations.assertNotRevoked(payload);
+  }
+
+  /**
    * Route rules on a verified token: its pool, its kind (the route's, or its pool's default), then
    * groups, then scopes.
    * @throws IssuerMismatchError, TokenUseMismatchError, GroupsNotAllowedError, InsufficientScopeError
@@ -187,7 +201,7 @@ export class CognitoGuard extends AuthGuard() {
   protected createHttpException(error: CognitoAuthError, context: ExecutionContext): HttpException {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
-    if (error instanceof JwksUnavailableError) {
+    if (error instanceof JwksUnavailableError || error instanceof RevocationStateUnavailableError) {
       return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {

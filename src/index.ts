@@ -31,6 +31,7 @@ export * from './errors';
 export { Groups, GROUPS_METADATA } from './groups.decorator';
 export { HandshakeRequest } from './handshake-request';
 export { Public, type PublicOptions } from './public.decorator';
+export * from './revocation';
 export { Scopes, SCOPES_METADATA } from './scopes.decorator';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
 export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';

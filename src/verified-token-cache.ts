@@ -71,6 +71,13 @@ export class VerifiedTokenCache {
     const oldest = this.entries.keys().next();
     if (!oldest.done) this.entries.delete(oldest.value);
   }
+
+  /** Forgets every token whose payload `covers` says so: revocation takes revoked tokens out at once. */
+  forget(covers: (payload: CognitoJwtPayload) => boolean): void {
+    for (const [key, entry] of this.entries) {
+      if (covers(entry.payload)) this.entries.delete(key);
+    }
+  }
 }
 
 function keyOf(token: string): string {
