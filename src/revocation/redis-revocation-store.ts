@@ -239,20 +239,36 @@ export class RedisRevocationStore implements RevocationStore {
     const client = this.connection();
     const nodes = client.isCluster && client.nodes ? client.nodes('master') : [client];
     const entries: RevocationEntry[] = [];
+    const reads: Promise<void>[] = [];
+    // Caught where it happens (a read left rejected while the loop awaits the next SCAN would be an
+    // unhandled rejection), thrown once all are done.
+    let failure: Error | undefined;
     for (const node of nodes) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', keyPatternOf(this.keyPrefix), 'COUNT', SCAN_COUNT);
         cursor = next;
         if (keys.length === 0) continue;
-        const values = (await node.pipeline(keys.map((key) => ['get', key])).exec()) ?? [];
-        keys.forEach((key, i) => {
-          const value = values[i]?.[1];
-          const entry = entryFromKeyValue(this.keyPrefix, key, typeof value === 'string' ? value : null);
-          if (entry !== undefined) entries.push(entry);
-        });
+        // The GETs of one batch go out while the next SCAN runs: one round trip per batch, not two.
+        reads.push(
+          node
+            .pipeline(keys.map((key) => ['get', key]))
+            .exec()
+            .then((values) => {
+              keys.forEach((key, i) => {
+                const value = values?.[i]?.[1];
+                const entry = entryFromKeyValue(this.keyPrefix, key, typeof value === 'string' ? value : null);
+                if (entry !== undefined) entries.push(entry);
+              });
+            })
+            .catch((error: unknown) => {
+              failure ??= error instanceof Error ? error : new Error(`Redis read failed: ${JSON.stringify(error)}`);
+            }),
+        );
       } while (cursor !== '0');
     }
+    await Promise.all(reads);
+    if (failure !== undefined) throw failure;
     return entries;
   }
 
