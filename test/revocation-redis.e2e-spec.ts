@@ -11,6 +11,7 @@ import { CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { describeWithRedis, startRedis, uniquePrefix, type RedisServer } from './support/redis-server';
+import { freePort } from './support/processes';
 import { getWithToken } from './support/requests';
 import { waitFor } from './support/wait-for';
 
@@ -124,6 +125,18 @@ describeWithRedis('revocation (Redis store, apps in this process)', () => {
     await revocations.revokeUser('r-4', { before: new Date(now) });
     await revocations.revokeUser('r-4', { before: new Date(now - 60_000) });
     expect(JSON.parse((await admin.get(`${prefix}user:r-4`))!).before).toBe(now);
+  });
+
+  it('starts while Redis is unreachable: the last known (empty) set applies, failClosed answers 503', async () => {
+    const nowhere = `redis://127.0.0.1:${await freePort()}`;
+    const open = await start(new RedisRevocationStore({ url: nowhere }, { keyPrefix: prefix }));
+    const strict = await start(new RedisRevocationStore({ url: nowhere }, { keyPrefix: prefix }), { failClosed: true });
+    const token = issuer.accessToken();
+    expect(open.revocations.isStale).toBe(true);
+    expect(await status(open.app, token)).toBe(200);
+    const refused = await getWithToken(strict.app, '/me', token);
+    expect([refused.status, refused.body.message]).toEqual([503, 'Revocation state unavailable']);
+    await expect(open.revocations.revokeUser('r-7')).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
   });
 
   describeWithRedis(

@@ -61,7 +61,10 @@ export function describeWithRedis(name: string, fn: () => void, needs: 'any' | '
     });
     return;
   }
-  console.warn(`\n!!! SKIPPED (needs Redis): "${name}": ${why}.\n!!! To run it: ${how}; CI sets REQUIRE_REDIS=1.\n`);
+  // Straight to stderr: Jest does not show the console output of a suite whose tests all skip.
+  process.stderr.write(
+    `\n!!! SKIPPED (needs Redis): "${name}": ${why}.\n!!! To run it: ${how}; CI sets REQUIRE_REDIS=1.\n\n`,
+  );
   describe.skip(name, fn);
 }
 
