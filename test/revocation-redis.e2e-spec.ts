@@ -127,6 +127,12 @@ describeWithRedis('revocation (Redis store, apps in this process)', () => {
     expect(JSON.parse((await admin.get(`${prefix}user:r-4`))!).before).toBe(now);
   });
 
+  it('refuses one RedisRevocationStore for two apps at start, naming revocation.store', async () => {
+    const store = new RedisRevocationStore({ url: redis.url }, { keyPrefix: prefix });
+    await start(store);
+    await expect(start(store)).rejects.toThrow('CognitoAuthModule option "revocation.store"');
+  });
+
   it('starts while Redis is unreachable: the last known (empty) set applies, failClosed answers 503', async () => {
     const nowhere = `redis://127.0.0.1:${await freePort()}`;
     const open = await start(new RedisRevocationStore({ url: nowhere }, { keyPrefix: prefix }));

@@ -160,7 +160,14 @@ export class RedisRevocationStore implements RevocationStore {
     this.writeTimeoutMs = timeout;
   }
 
+  /** @throws CognitoConfigError when already started by another module instance */
   async start(listener: RevocationStoreListener): Promise<void> {
+    if (this.listener !== undefined && this.listener !== listener) {
+      throw new CognitoConfigError(
+        'revocation.store',
+        'is a RedisRevocationStore already started by another CognitoAuthModule: give each app its own store',
+      );
+    }
     this.listener = listener;
     this.stopped = false;
     const client = this.connection();
