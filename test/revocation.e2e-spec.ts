@@ -16,6 +16,7 @@ import { GuardedController } from './support/controllers';
 import { createApp } from './support/create-app';
 import { fakeDateAt } from './support/fake-date';
 import { ChatGateway, connect, listenOnLoopback, send } from './support/gateway';
+import { runNode } from './support/processes';
 import { getWithToken } from './support/requests';
 
 /** Revocation with the in-memory store, through real Nest apps and a real JWKS on 127.0.0.1. */
@@ -217,6 +218,29 @@ describe('revocation (in-memory store)', () => {
     await expect(revocations.revokeUser('')).rejects.toThrow(RevocationRequestInvalidError);
     await expect(revocations.revokeUser('u', { before: new Date(NaN) })).rejects.toThrow(
       /"before" must be a valid Date/,
+    );
+  });
+
+  it('needs no ioredis unless a RedisRevocationStore is given a URL, and then says to install it', async () => {
+    // The built package (`npm test` builds it first) in a process where ioredis cannot be required.
+    const script = `
+      const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request === 'ioredis') throw Object.assign(new Error('absent'), { code: 'MODULE_NOT_FOUND' });
+        return resolve.call(this, request, ...rest);
+      };
+      const { InMemoryRevocationStore, RedisRevocationStore } = require('nest-cognito-auth');
+      new InMemoryRevocationStore();
+      try {
+        new RedisRevocationStore({ url: 'redis://127.0.0.1:6379' });
+      } catch (error) {
+        console.log(error.code + ' ' + error.message);
+      }`;
+    const run = await runNode(['-e', script]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.trim()).toBe(
+      'ERR_COGNITO_CONFIG CognitoAuthModule option "revocation.store" RedisRevocationStore({ url }) needs the ioredis package: npm install ioredis (or pass your own client)',
     );
   });
 

@@ -117,6 +117,7 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly url: string | undefined;
   private client: Client | undefined;
   private readonly ownsClient: boolean;
+  private readonly createClient: ((url: string) => Client) | undefined;
   private subscriber: Client | undefined;
   private listener: RevocationStoreListener | undefined;
   private stopped = false;
@@ -136,6 +137,7 @@ export class RedisRevocationStore implements RevocationStore {
       }
       this.url = given.url;
       this.ownsClient = true;
+      this.createClient = loadIoredis();
     } else if (isClient(given?.client)) {
       this.client = given.client;
       this.ownsClient = false;
@@ -304,15 +306,32 @@ export class RedisRevocationStore implements RevocationStore {
   /** The client writes and reads go through: the one given, or one made from the URL on first use. */
   private connection(): Client {
     if (this.client === undefined) {
-      // Required here, not at the top: ioredis is an optional peer, needed only by this store.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-      const client = new RedisClient(this.url!, { lazyConnect: true }) as unknown as Client;
+      const client = this.createClient!(this.url!);
       client.on('error', () => undefined);
       this.client = client;
     }
     return this.client;
   }
+}
+
+/**
+ * ioredis, required when a URL is given and not at the top of the file: it is an optional peer,
+ * needed only by this store, so an app without it loads the module unharmed.
+ * @throws CognitoConfigError naming revocation.store when it is not installed
+ */
+function loadIoredis(): (url: string) => Client {
+  let ioredis: typeof import('ioredis');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ioredis = require('ioredis') as typeof import('ioredis');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new CognitoConfigError(
+      'revocation.store',
+      'RedisRevocationStore({ url }) needs the ioredis package: npm install ioredis (or pass your own client)',
+    );
+  }
+  return (url) => new ioredis.Redis(url, { lazyConnect: true }) as unknown as Client;
 }
 
 function isClient(value: unknown): value is Client {
