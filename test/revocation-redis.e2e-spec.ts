@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   CognitoAuthModule,
   CognitoRevocationService,
@@ -143,6 +144,25 @@ describeWithRedis('revocation (Redis store, apps in this process)', () => {
     const refused = await getWithToken(strict.app, '/me', token);
     expect([refused.status, refused.body.message]).toEqual([503, 'Revocation state unavailable']);
     await expect(open.revocations.revokeUser('r-7')).rejects.toBeInstanceOf(RevocationStoreUnavailableError);
+  });
+
+  it('does not hold the start forever when Redis accepts connections but never answers (startTimeoutMs)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const strict = await start(new RedisRevocationStore({ url }, { keyPrefix: prefix, startTimeoutMs: 300 }), {
+        failClosed: true,
+      });
+      expect(strict.revocations.isStale).toBe(true);
+      expect((await getWithToken(strict.app, '/me', issuer.accessToken())).status).toBe(503);
+      await strict.app.close();
+      apps.splice(apps.indexOf(strict.app), 1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   describeWithRedis(

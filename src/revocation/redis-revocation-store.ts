@@ -28,6 +28,13 @@ export interface RedisRevocationStoreOptions {
    * @default 5000
    */
   readonly writeTimeoutMs?: number;
+  /**
+   * How long the application's start waits for the first load of the set, in milliseconds. Past it
+   * the app starts with the set marked stale (`failClosed` refuses tokens meanwhile) and the load goes
+   * on in the background.
+   * @default 10000
+   */
+  readonly startTimeoutMs?: number;
 }
 
 /** The prefix when none is given. */
@@ -114,6 +121,7 @@ export class RedisRevocationStore implements RevocationStore {
   /** Prefix of keys and channel, as given or the default. */
   readonly keyPrefix: string;
   private readonly writeTimeoutMs: number;
+  private readonly startTimeoutMs: number;
   private readonly url: string | undefined;
   private client: Client | undefined;
   private readonly ownsClient: boolean;
@@ -158,8 +166,16 @@ export class RedisRevocationStore implements RevocationStore {
         `writeTimeoutMs must be a whole number >= 1, got ${String(timeout)}`,
       );
     }
+    const startTimeout = options.startTimeoutMs ?? 10_000;
+    if (!Number.isInteger(startTimeout) || startTimeout < 1) {
+      throw new CognitoConfigError(
+        'revocation.store',
+        `startTimeoutMs must be a whole number >= 1, got ${String(startTimeout)}`,
+      );
+    }
     this.keyPrefix = prefix;
     this.writeTimeoutMs = timeout;
+    this.startTimeoutMs = startTimeout;
   }
 
   /** @throws CognitoConfigError when already started by another module instance */
@@ -193,7 +209,18 @@ export class RedisRevocationStore implements RevocationStore {
       settle();
     });
     if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined);
-    await settled;
+    // The app's start waits for the first load, but not forever: past the deadline it starts with the
+    // set marked stale (failClosed refuses meanwhile) and the load carries on in the background.
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      deadline = setTimeout(() => {
+        if (!this.stopped)
+          this.listener?.unavailable(new Error(`no answer from Redis within ${this.startTimeoutMs} ms`));
+        resolve();
+      }, this.startTimeoutMs);
+    });
+    await Promise.race([settled, timedOut]);
+    clearTimeout(deadline);
   }
 
   async add(entry: RevocationEntry): Promise<void> {
