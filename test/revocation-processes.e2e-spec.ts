@@ -147,7 +147,7 @@ describeWithRedis(
       // One warning per outage, however many reconnect attempts it took.
       for (const instance of [...all, later, strict]) expect(outageWarnings(instance)).toBe(1);
       for (const instance of [...all, later, strict]) expect(instance.proc.stderr).toBe('');
-    });
+    }, 90_000);
 
     /** ioredis reconnects with a backoff of up to 2 s: allow that, then the reload. 250 × 20 ms. */
     async function within1sOrReconnect(targets: readonly Instance[], token: string): Promise<void> {

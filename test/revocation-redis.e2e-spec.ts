@@ -202,7 +202,7 @@ describeWithRedis('revocation (Redis store, apps in this process)', () => {
         expect(await status(strict.app, revoked)).toBe(401);
         await revocations.revokeUser('r-6');
         await waitFor(async () => (await status(strict.app, fresh)) === 401, 50);
-      });
+      }, 60_000);
     },
     'own',
   );
