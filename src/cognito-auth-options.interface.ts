@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
+import type { CognitoRevocationOptions } from './revocation/revocation-options';
 import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -128,6 +129,13 @@ export interface CognitoAuthCommonOptions {
    * `false` or a throw answers 401 `invalid_token` ("Token rejected"); a throw is also logged.
    */
   verify?: CognitoVerifyHook;
+  /**
+   * Revocation: refuse tokens revoked through `CognitoRevocationService` (or the CLI's `revoke`), on
+   * every instance that shares `store`, checked in memory after every other check. See
+   * docs/revocation.md.
+   * @default off
+   */
+  revocation?: CognitoRevocationOptions;
   /**
    * OpenTelemetry metrics of the guard's decisions, verification time, cache hits and JWKS fetches,
    * recorded through `@opentelemetry/api` (an optional peer) on the global `MeterProvider` the app's

@@ -3,6 +3,7 @@ import type { CognitoAuthModuleOptions, CognitoMeterProvider } from './cognito-a
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { DEFAULT_METER_NAME } from './cognito-auth.metrics';
 import { CognitoConfigError } from './errors';
+import { resolveRevocationOptions, type CognitoRevocationConfig } from './revocation/revocation-options';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -41,6 +42,8 @@ export interface CognitoAuthConfig {
   readonly extractToken: (request: unknown) => string | null;
   /** The app's `verify` hook, if any. */
   readonly verify: CognitoVerifyHook | null;
+  /** `null`: revocation is off. */
+  readonly revocation: CognitoRevocationConfig | null;
   /** The `realm` of `WWW-Authenticate` challenges: the pool id, or the pool ids separated by spaces. */
   readonly realm: string;
   /**
@@ -73,6 +76,7 @@ const COMMON_OPTION_KEYS = [
   'tokenFrom',
   'verify',
   'metrics',
+  'revocation',
 ];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
@@ -141,6 +145,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     cache: tokenCache(options.cache),
     extractToken: createTokenExtractor(options.tokenFrom),
     verify: verifyHook(options.verify),
+    revocation: resolveRevocationOptions(options.revocation),
     realm: pools.map((config) => config.userPoolId).join(' '),
     strategyName: `cognito#${++instances}`,
     metrics: metricsOptions(options.metrics),

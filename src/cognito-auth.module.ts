@@ -8,6 +8,7 @@ import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { CognitoGuard } from './cognito.guard';
 import { CognitoStrategy } from './cognito.strategy';
 import { JwksKeyProvider } from './jwks-key-provider';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service';
 
 /**
  * Verifies Amazon Cognito user-pool JWTs locally. Import it once, in the root module; it is global,
@@ -31,9 +32,19 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoAuthHealth,
     CognitoAuthConfigCheck,
     CognitoAuthMetrics,
+    // Always provided (inert without the `revocation` option), so guards that extend CognitoGuard
+    // and apps that inject it need no condition.
+    CognitoRevocationService,
   ],
-  // JwksKeyProvider and CognitoAuthMetrics too: guards that extend CognitoGuard, declared in other
-  // modules, inject them.
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider, CognitoAuthMetrics],
+  // JwksKeyProvider, CognitoAuthMetrics and CognitoRevocationService too: guards that extend
+  // CognitoGuard, declared in other modules, inject them.
+  exports: [
+    COGNITO_AUTH_CONFIG,
+    CognitoGuard,
+    CognitoAuthHealth,
+    JwksKeyProvider,
+    CognitoAuthMetrics,
+    CognitoRevocationService,
+  ],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

@@ -36,6 +36,7 @@ import {
   InvalidTokenError,
   IssuerMismatchError,
   JwksUnavailableError,
+  RevocationStateUnavailableError,
   UnsupportedContextError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
@@ -44,6 +45,7 @@ import { Public, type PublicOptions } from './public.decorator';
 import { SCOPES_METADATA } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
 import { USER_POOL_METADATA } from './user-pool.decorator';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service';
 import { VerifyHookRejectedError } from './verify-hook';
 
 /**
@@ -66,8 +68,11 @@ export class CognitoGuard extends AuthGuard() {
   // @Optional() here and on the config: without CognitoAuthModule, the constructor says so by name.
   @Optional() @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
-  /** Decision metrics (property-injected like `keys`). */
-  @Inject(CognitoAuthMetrics) protected readonly metrics!: CognitoAuthMetrics;
+  /** Decision metrics (property-injected like `keys`, optional for the same reason). */
+  @Optional() @Inject(CognitoAuthMetrics) protected readonly metrics!: CognitoAuthMetrics;
+
+  /** Revocations known to this instance (property-injected and optional, as `keys`). */
+  @Optional() @Inject(CognitoRevocationService) protected readonly revocations!: CognitoRevocationService;
 
   /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
@@ -95,7 +100,8 @@ export class CognitoGuard extends AuthGuard() {
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
-      // Revocation is checked here, before the token is remembered.
+      this.checkRevocation(payload);
+      // Remembered only once every check, revocation included, has passed.
       this.rememberAccepted(payload);
     } catch (error) {
       this.metrics.failed(error, started);
@@ -220,6 +226,14 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
+   * The `revocation` check, last, on every request (cache hits included): a memory lookup.
+   * @throws TokenRevokedError (401), RevocationStateUnavailableError (503, `failClosed` while stale)
+   */
+  protected checkRevocation(payload: CognitoJwtPayload): void {
+    this.revocations.assertNotRevoked(payload);
+  }
+
+  /**
    * Route rules on a verified token, fresh or from the verified-token cache alike: its pool, its kind
    * (the route's, or its pool's default), then groups, prohibited groups, scopes, claims, and last the
    * route's own `@ClaimCheck()`. Each rule's handler metadata overrides its class's; different rules
@@ -282,8 +296,10 @@ export class CognitoGuard extends AuthGuard() {
   protected createHttpException(error: CognitoAuthError, context: ExecutionContext): HttpException {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
-    if (error instanceof JwksUnavailableError) {
-      this.setHeader(context, 'Retry-After', String(this.retryAfterSeconds(error)));
+    if (error instanceof JwksUnavailableError || error instanceof RevocationStateUnavailableError) {
+      if (error instanceof JwksUnavailableError) {
+        this.setHeader(context, 'Retry-After', String(this.retryAfterSeconds(error)));
+      }
       return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {

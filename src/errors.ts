@@ -272,3 +272,46 @@ export class UnsupportedContextError extends CognitoAuthError {
     );
   }
 }
+
+/**
+ * The token was revoked through `CognitoRevocationService` (its `jti`, its refresh-token family
+ * `origin_jti`, or every token of its user issued before an instant). Answered 401 `invalid_token`.
+ */
+export class TokenRevokedError extends InvalidTokenError {
+  readonly code = 'ERR_JWT_REVOKED';
+  constructor(options?: { cause?: unknown }) {
+    super('Token revoked', options);
+  }
+}
+
+/**
+ * `revocation.failClosed` is on and the revocation set may be stale (the store is unreachable, or was
+ * not loaded yet): tokens are refused until it is reloaded. Answered 503, as for signing keys: the
+ * client did nothing wrong.
+ */
+export class RevocationStateUnavailableError extends CognitoAuthError {
+  readonly code = 'ERR_REVOCATION_STATE_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('Revocation state unavailable', options);
+  }
+}
+
+/**
+ * A revocation could not be written: the revocation store is unreachable. Thrown to the caller of
+ * `revokeToken()` / `revokeUser()`; nothing is queued, so nothing is silently lost: retry, or fail the
+ * sign-out that asked for it.
+ */
+export class RevocationStoreUnavailableError extends CognitoAuthError {
+  readonly code = 'ERR_REVOCATION_STORE_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('Revocation store unavailable: the revocation was not recorded', options);
+  }
+}
+
+/**
+ * `revokeToken()` / `revokeUser()` was given nothing it can revoke: revocation is not configured, a
+ * token with neither `jti` nor `origin_jti`, an empty `sub`, an invalid `before`. The message says which.
+ */
+export class RevocationRequestInvalidError extends CognitoAuthError {
+  readonly code = 'ERR_REVOCATION_REQUEST_INVALID';
+}

@@ -39,6 +39,7 @@ export { Groups, GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 export { HandshakeRequest } from './handshake-request';
 export { ProhibitedGroups, PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 export { Public, type PublicOptions } from './public.decorator';
+export * from './revocation';
 export { Scopes, SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
 export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';

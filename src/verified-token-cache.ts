@@ -158,6 +158,13 @@ export class VerifiedTokenCache {
     entry.newer = null;
     entry.older = null;
   }
+
+  /** Forgets every token whose payload `covers` says so: revocation takes revoked tokens out at once. */
+  forget(covers: (payload: CognitoJwtPayload) => boolean): void {
+    for (const entry of this.entries.values()) {
+      if (covers(entry.payload)) this.remove(entry);
+    }
+  }
 }
 
 function keyOf(token: string): string {

@@ -131,9 +131,9 @@ describe('the nest-cognito-auth CLI', () => {
 
   describe('refuses, with a message naming the problem', () => {
     it.each([
-      [[], /A command is required: token or serve/],
+      [[], /A command is required: token, serve or revoke/],
       [['tokens'], /Unknown command "tokens"/],
-      [['--groups', 'admin'], /A command comes first: token or serve, got "--groups"/],
+      [['--groups', 'admin'], /A command comes first: token, serve or revoke, got "--groups"/],
       [['token', '--grups', 'admin'], /Unknown option '--grups'/],
       [['token', '--groups'], /'--groups <value>' argument missing/],
       [['token', '--groups', 'admin,'], /--groups takes comma-separated group names/],

@@ -52,7 +52,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     [{ anyOf: ['a'], allOf: undefined }],
     [{ noneOf: ['banned'] }],
     [{ anyOf: 'admin' }],
-  ])('[R11] @Groups(%j) throws', (rule) => {
+  ])('[Y11] @Groups(%j) throws', (rule) => {
     expect(() => Groups(rule as GroupsRule)).toThrow('@Groups() takes group names or { anyOf?, allOf? }');
   });
 
@@ -84,7 +84,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     [{ anyOf: ['a"b'] }],
     [{ oneOf: ['x'] }],
     [{ allOf: undefined }],
-  ])('[R11] @Scopes(%j) throws', (rule) => {
+  ])('[Y11] @Scopes(%j) throws', (rule) => {
     expect(() => Scopes(rule as ScopesRule)).toThrow('@Scopes() takes scope names or { allOf?, anyOf? }');
   });
 
@@ -100,7 +100,7 @@ describe('route-rule decorators refuse meaningless arguments where they are writ
     ['includes and another field', { 'cognito:groups': { includes: 'x', not: 'y' } }],
     ['includes of a list', { 'cognito:groups': { includes: ['x'] } }],
     ['a function', { 'custom:tier': () => true }],
-  ])('[R11] @Claims() refuses %s', (_, rule) => {
+  ])('[Y11] @Claims() refuses %s', (_, rule) => {
     expect(() => Claims(rule as unknown as ClaimsRule)).toThrow('@Claims() takes { [claim]: value');
   });
 

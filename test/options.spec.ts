@@ -3,11 +3,15 @@ import {
   COGNITO_AUTH_CONFIG,
   CognitoAuthModule,
   CognitoConfigError,
+  InMemoryRevocationStore,
+  RedisRevocationStore,
+  type RedisRevocationConnection,
   type CognitoAuthConfig,
   type CognitoAuthModuleOptions,
 } from '../src';
 
 const valid: CognitoAuthModuleOptions = { userPoolId: 'eu-west-1_AbC123xyz', clientId: 'client-1' };
+const memoryStore = new InMemoryRevocationStore();
 
 async function startWith(options: unknown) {
   const moduleRef = await Test.createTestingModule({
@@ -174,6 +178,24 @@ describe('module options', () => {
       ['two pools with one issuer', { userPools: [valid, { ...valid, clientId: 'other' }] }, 'userPools[1].issuer'],
       ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
       ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
+      ['revocation not an object', { ...valid, revocation: true }, 'revocation'],
+      ['revocation without a store', { ...valid, revocation: {} }, 'revocation.store'],
+      ['a revocation store that is not one', { ...valid, revocation: { store: { add() {} } } }, 'revocation.store'],
+      [
+        'a misspelt revocation option',
+        { ...valid, revocation: { store: memoryStore, failclosed: true } },
+        'revocation.failclosed',
+      ],
+      [
+        'revocation.maxTokenLifetimeSeconds 0',
+        { ...valid, revocation: { store: memoryStore, maxTokenLifetimeSeconds: 0 } },
+        'revocation.maxTokenLifetimeSeconds',
+      ],
+      [
+        'revocation.failClosed a string',
+        { ...valid, revocation: { store: memoryStore, failClosed: 'yes' } },
+        'revocation.failClosed',
+      ],
     ])('%s', async (_, options, option) => {
       const error = await startWith(options).then(
         () => undefined,
@@ -182,6 +204,25 @@ describe('module options', () => {
       expect(error).toBeInstanceOf(CognitoConfigError);
       expect((error as CognitoConfigError).option).toBe(option);
       expect((error as Error).message).toContain(`CognitoAuthModule option "${option}"`);
+    });
+  });
+
+  it.each([
+    ['a URL that is not redis://', { url: 'http://127.0.0.1:6379' }, {}],
+    ['neither client nor url', {}, {}],
+    ['an empty keyPrefix', { url: 'redis://127.0.0.1:6379' }, { keyPrefix: '' }],
+  ])('RedisRevocationStore refuses %s, naming revocation.store', (_, connection, options) => {
+    expect(() => new RedisRevocationStore(connection as RedisRevocationConnection, options)).toThrow(
+      'CognitoAuthModule option "revocation.store"',
+    );
+  });
+
+  it('fills in the revocation defaults, and leaves it off when absent', async () => {
+    expect((await startWith(valid)).revocation).toBeNull();
+    expect((await startWith({ ...valid, revocation: { store: memoryStore } })).revocation).toEqual({
+      store: memoryStore,
+      maxTokenLifetimeMs: 86_400_000,
+      failClosed: false,
     });
   });
 

@@ -291,7 +291,7 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       expect(await statusOf('/groups/both', withGroups('eu', 'us'))).toBe(403);
     });
 
-    it('[R1] @ProhibitedGroups() refuses a member of any, with 403 "Member of a prohibited group"', async () => {
+    it('[Y1] @ProhibitedGroups() refuses a member of any, with 403 "Member of a prohibited group"', async () => {
       expect(await statusOf('/groups/none', withGroups('users'))).toBe(200);
       expect(await statusOf('/groups/none', issuer.accessToken())).toBe(200);
       expect(await statusOf('/groups/none', withGroups('users', 'suspended'))).toBe(403);
@@ -304,11 +304,11 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       ['a string', 'banned'],
       ['a list with a non-string', ['users', 1]],
       ['an object', { 0: 'users' }],
-    ])('[R2] @ProhibitedGroups() refuses a cognito:groups that is %s (it cannot be checked)', async (_, groups) => {
+    ])('[Y2] @ProhibitedGroups() refuses a cognito:groups that is %s (it cannot be checked)', async (_, groups) => {
       expect(await statusOf('/groups/none', issuer.accessToken({ claims: { 'cognito:groups': groups } }))).toBe(403);
     });
 
-    it("[R3] keeps a class's prohibition under a handler's @Groups(); a handler's own prohibition replaces it", async () => {
+    it("[Y3] keeps a class's prohibition under a handler's @Groups(); a handler's own prohibition replaces it", async () => {
       expect(await statusOf('/staff', withGroups('staff'))).toBe(200);
       expect(await statusOf('/staff', withGroups('staff', 'suspended'))).toBe(403);
       expect(await statusOf('/staff/admin', withGroups('admin'))).toBe(200);
@@ -361,14 +361,14 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       expect(await statusOf('/claims/tier', issuer.accessToken())).toBe(403);
     });
 
-    it("[R4] a value is exactly that; a handler's @Claims() replaces its class's", async () => {
+    it("[Y4] a value is exactly that; a handler's @Claims() replaces its class's", async () => {
       expect(await statusOf('/claims/gold', withClaims({ 'custom:tier': 'gold' }))).toBe(200);
       expect(await statusOf('/claims/gold', withClaims({ 'custom:tier': 'silver' }))).toBe(403);
       expect(await statusOf('/claims/gold', withClaims({ 'custom:tier': 'Gold' }))).toBe(403);
       expect(await statusOf('/claims/gold', withClaims({ 'custom:tier': ['gold'] }))).toBe(403);
     });
 
-    it('[R4] compares numbers and booleans without conversion, and needs every claim', async () => {
+    it('[Y4] compares numbers and booleans without conversion, and needs every claim', async () => {
       const good = { 'custom:tier': 'gold', 'custom:level': 3, 'custom:beta': true };
       expect(await statusOf('/claims/typed', withClaims(good))).toBe(200);
       expect(await statusOf('/claims/typed', withClaims({ ...good, 'custom:level': '3' }))).toBe(403);
@@ -383,7 +383,7 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       expect(await statusOf('/claims/includes', issuer.accessToken())).toBe(403);
     });
 
-    it('[R5] a rule on constructor / toString never reads Object.prototype', async () => {
+    it('[Y5] a rule on constructor / toString never reads Object.prototype', async () => {
       expect(await statusOf('/claims/prototype', issuer.accessToken())).toBe(403);
       expect(await statusOf('/claims/prototype', withClaims({ constructor: 'x', toString: 'y' }))).toBe(200);
     });
@@ -394,14 +394,14 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       expect(await statusOf('/claims/id', issuer.idToken({ claims: { 'custom:tenant_id': 't-2' } }))).toBe(403);
     });
 
-    it('[R6] answers 403 with a stable message that names neither the claim nor a value', async () => {
+    it('[Y6] answers 403 with a stable message that names neither the claim nor a value', async () => {
       const res = await getWithToken(app, '/claims/gold', withClaims({ 'custom:tier': 'secret-tier-value' }));
       expect(res.body).toEqual({ statusCode: 403, message: 'Claim requirement not met', error: 'Forbidden' });
       expect(JSON.stringify(res.headers) + JSON.stringify(res.body)).not.toMatch(/secret-tier-value|gold|custom:tier/);
     });
   });
 
-  it('[R10] answers a token from the verified-token cache exactly as a fresh one, under every rule', async () => {
+  it('[Y10] answers a token from the verified-token cache exactly as a fresh one, under every rule', async () => {
     const cases: Array<[string, string, number]> = [
       ['/groups/any', withGroups('c'), 403],
       ['/groups/all', withGroups('a'), 403],
@@ -425,7 +425,7 @@ describe.each(platforms)('route rules on %s', (...platform) => {
     const ofTenant = (tenant: unknown, claims: Record<string, unknown> = {}) =>
       issuer.accessToken({ claims: { 'custom:tenant_id': tenant, ...claims } });
 
-    it("[R9] sees the request: the route's :tenantId must be the token's custom:tenant_id", async () => {
+    it("[Y9] sees the request: the route's :tenantId must be the token's custom:tenant_id", async () => {
       const res = await getWithToken(app, '/tenants/t-1/orders', ofTenant('t-1'));
       expect([res.status, res.body]).toEqual([200, { tenantId: 't-1' }]);
       expect(await statusOf('/tenants/t-1/orders', ofTenant('t-1'))).toBe(200);
@@ -465,7 +465,7 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       ]);
     });
 
-    it('[R7] answers 403, not 500, when the check throws, and logs the error', async () => {
+    it('[Y7] answers 403, not 500, when the check throws, and logs the error', async () => {
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       try {
         expect(await statusOf('/tenants/t-1/throws', ofTenant('t-1'))).toBe(403);
@@ -479,7 +479,7 @@ describe.each(platforms)('route rules on %s', (...platform) => {
       }
     });
 
-    it('[R8] refuses a promise (checks are synchronous) and a truthy value that is not true', async () => {
+    it('[Y8] refuses a promise (checks are synchronous) and a truthy value that is not true', async () => {
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const unhandled = jest.fn();
       process.on('unhandledRejection', unhandled);

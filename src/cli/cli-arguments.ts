@@ -1,4 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CognitoAuthError } from '../errors';
+import { decodeJwt } from '../jwt';
+import { DEFAULT_REVOCATION_KEY_PREFIX } from '../revocation/redis-revocation-store';
+import type { RevocableClaims } from '../revocation/revocation-entry';
 import type { TestTokenOptions } from '../testing/cognito-test-issuer';
 import {
   DEFAULT_CLIENT_ID,
@@ -13,12 +17,23 @@ import { UsageError } from './usage-error';
 export type CliCommand =
   | { readonly name: 'help' }
   | { readonly name: 'serve'; readonly issuer: LocalIssuerSettings }
+  | ({ readonly name: 'revoke' } & RevokeSettings)
   | {
       readonly name: 'token';
       readonly issuer: LocalIssuerSettings;
       readonly kind: 'access' | 'id';
       readonly token: TestTokenOptions;
     };
+
+/** What `revoke` writes, and where. */
+export interface RevokeSettings {
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly target:
+    | { readonly kind: 'user'; readonly sub: string; readonly before: Date | undefined }
+    | { readonly kind: 'token'; readonly claims: RevocableClaims };
+}
 
 // The module's own rule for a pool id (cognito-auth.config.ts), checked here so a typo fails now
 // rather than when the app that trusts the token starts.
@@ -41,6 +56,16 @@ const TOKEN_FLAGS = {
   'expires-in': { type: 'string' },
 } as const;
 
+const REVOKE_FLAGS = {
+  redis: { type: 'string' },
+  sub: { type: 'string' },
+  before: { type: 'string' },
+  token: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  'max-token-lifetime': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /**
  * Reads `argv` (without `node` and the script).
  * @throws UsageError naming the command, flag or value that is wrong.
@@ -49,7 +74,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
-      throw new UsageError('A command is required: token or serve');
+      throw new UsageError('A command is required: token, serve or revoke');
     case 'help':
     case '--help':
     case '-h':
@@ -73,11 +98,15 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
       };
       return { name: 'token', issuer: issuerSettings(values), kind, token };
     }
+    case 'revoke': {
+      const { values } = parse(command, rest, REVOKE_FLAGS);
+      return values.help ? { name: 'help' } : { name: 'revoke', ...revokeSettings(values) };
+    }
     default:
       throw new UsageError(
         command.startsWith('-')
-          ? `A command comes first: token or serve, got "${command}"`
-          : `Unknown command "${command}": use token or serve`,
+          ? `A command comes first: token, serve or revoke, got "${command}"`
+          : `Unknown command "${command}": use token, serve or revoke`,
       );
   }
 }
@@ -113,6 +142,69 @@ function issuerSettings(values: {
   const clientId = values['client-id'] ?? DEFAULT_CLIENT_ID;
   if (clientId.trim() === '') throw new UsageError('--client-id must not be empty');
   return { keysFile, port: port(values.port), userPoolId, clientId };
+}
+
+function revokeSettings(values: {
+  redis?: string;
+  sub?: string;
+  before?: string;
+  token?: string;
+  'key-prefix'?: string;
+  'max-token-lifetime'?: string;
+}): RevokeSettings {
+  const redisUrl = values.redis;
+  if (redisUrl === undefined) throw new UsageError('revoke needs --redis URL, e.g. --redis redis://127.0.0.1:6379');
+  if (!/^rediss?:\/\/./.test(redisUrl)) {
+    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${redisUrl}"`);
+  }
+  const keyPrefix = values['key-prefix'] ?? DEFAULT_REVOCATION_KEY_PREFIX;
+  if (keyPrefix === '') throw new UsageError('--key-prefix must not be empty');
+  const lifetime = values['max-token-lifetime'] ?? '86400';
+  if (!/^\d+$/.test(lifetime) || Number(lifetime) < 1) {
+    throw new UsageError(
+      `--max-token-lifetime takes whole seconds >= 1 (the app's maxTokenLifetimeSeconds), got "${lifetime}"`,
+    );
+  }
+  const common = { redisUrl, keyPrefix, maxTokenLifetimeSeconds: Number(lifetime) };
+  if ((values.sub === undefined) === (values.token === undefined)) {
+    throw new UsageError(
+      'revoke takes either --sub SUB (every token of a user) or --token TOKEN (one token), not both',
+    );
+  }
+  if (values.token !== undefined) {
+    if (values.before !== undefined) throw new UsageError('--before applies to --sub only');
+    return { ...common, target: { kind: 'token', claims: tokenClaims(values.token) } };
+  }
+  const sub = values.sub!;
+  if (sub.trim() === '') throw new UsageError('--sub must not be empty');
+  let before: Date | undefined;
+  if (values.before !== undefined) {
+    before = new Date(values.before);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.before) || Number.isNaN(before.getTime())) {
+      throw new UsageError(`--before takes an ISO 8601 instant such as 2026-01-31T12:00:00Z, got "${values.before}"`);
+    }
+  }
+  return { ...common, target: { kind: 'user', sub, before } };
+}
+
+/**
+ * The claims of `--token`, decoded but not verified: the CLI holds no keys, and whoever runs it can
+ * write to the revocation Redis anyway.
+ */
+function tokenClaims(token: string): RevocableClaims {
+  let payload: Readonly<Record<string, unknown>>;
+  try {
+    ({ payload } = decodeJwt(token.trim()));
+  } catch (error) {
+    const reason = error instanceof CognitoAuthError ? error.message : String(error);
+    throw new UsageError(`--token is not a Cognito access or id token (${reason})`);
+  }
+  const { jti, origin_jti: originJti, exp } = payload;
+  if (typeof jti !== 'string' && typeof originJti !== 'string') {
+    throw new UsageError('--token has neither jti nor origin_jti: nothing to revoke it by (use --sub)');
+  }
+  if (typeof exp !== 'number') throw new UsageError('--token has no numeric exp');
+  return { jti, origin_jti: originJti, exp };
 }
 
 function port(value: string | undefined): number {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `nest-cognito-auth` command (the package's `bin`): a local issuer whose keys persist in a file,
- * for developing an app against stable local tokens. See `USAGE`.
+ * for developing an app against stable local tokens, and `revoke` for apps sharing revocations
+ * through Redis. See `USAGE`.
  */
 import { parseCliArguments } from './cli-arguments';
+import { revokeCommand } from './revoke-command';
 import { serveCommand } from './serve-command';
 import { tokenCommand } from './token-command';
 import { USAGE } from './usage';
@@ -21,6 +23,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'serve':
         await serveCommand(command.issuer);
+        return 0;
+      case 'revoke':
+        await revokeCommand(command);
         return 0;
     }
   } catch (error) {

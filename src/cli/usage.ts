@@ -6,6 +6,9 @@ export const USAGE = `Usage:
       Prints a signed token on stdout, and on stderr the issuer and JWKS URL to configure.
   nest-cognito-auth serve [issuer flags]
       Serves the JWKS of the keys file on 127.0.0.1 until Ctrl+C, so apps can verify those tokens.
+  nest-cognito-auth revoke --redis URL (--sub SUB [--before ISO] | --token TOKEN) [revoke flags]
+      Revokes in the Redis that apps with a RedisRevocationStore share: every token of a user issued
+      before an instant, or one token and its refresh-token family. Running apps refuse them at once.
 
 Token flags:
   --id                 an id token (token_use "id", aud, email, cognito:username); default: an access token
@@ -20,4 +23,12 @@ Issuer flags (give serve the same ones as token):
   --user-pool-id ID    <region>_<id>                                            default: ${DEFAULT_USER_POOL_ID}
   --client-id ID       client_id (access) / aud (id)                            default: ${DEFAULT_CLIENT_ID}
 
-Exit codes: 0 done, 1 failed (keys file unreadable, port in use), 2 invalid command line.`;
+Revoke flags:
+  --redis URL          redis:// or rediss:// URL of the store's Redis
+  --sub SUB            revoke every token of this user (sub) issued before --before
+  --before ISO         an ISO 8601 instant such as 2026-01-31T12:00:00Z                  default: now
+  --token TOKEN        revoke this access or id token (decoded, not verified) by jti and origin_jti
+  --key-prefix P       the store's keyPrefix                  default: nest-cognito-auth:revocation:
+  --max-token-lifetime SECS  the apps' revocation.maxTokenLifetimeSeconds           default: 86400
+
+Exit codes: 0 done, 1 failed (keys file unreadable, port in use, Redis unreachable), 2 invalid command line.`;
