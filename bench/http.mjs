@@ -4,8 +4,10 @@
  * requests (JWKS fetches counted), a correctness gate, then timed runs with tokens rotating over
  * 1,000 and with every token new. Rounds are interleaved; figures are medians over rounds.
  */
-import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { request as httpRequest, Agent } from 'node:http';
 import { join } from 'node:path';
 import { median, rotate, round } from './lib/stats.mjs';
@@ -17,9 +19,52 @@ export const HTTP_CONTENDERS = [
   'nest-cognito-auth',
   'nest-cognito-auth (cache: false)',
   'nest-cognito-auth (metrics on)',
+  REVOCATION_ROW,
   'hand-rolled',
   '@nestjs-cognito/auth',
 ];
+/** The revocation row runs on a redis-server of its own, started here on loopback (issue 16). */
+export const REVOCATION_ROW = 'nest-cognito-auth (revocation, Redis, 10,000 entries)';
+
+/** A redis-server on a free loopback port, in a temp dir, nothing persisted; null without one on PATH. */
+async function startRedis(log) {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    log('  no redis-server on PATH: the revocation row is skipped (apt-get install redis-server)');
+    return null;
+  }
+  const port = await new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(child.pid, 'SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Rows that verify nothing: their gate only asks for a 200 with a valid token. */
 const VERIFIES_NOTHING = new Set(['unguarded', 'no-op guard', 'sets-user guard']);
 /** Ceiling rows: a token is never verified, so "every token new" would only repeat "rotating". */
@@ -29,7 +74,7 @@ export const isOurs = (name) => name.startsWith('nest-cognito-auth');
 const FORGERIES = ['signature', 'iss', 'kid', 'foreign-key'];
 const here = new URL('.', import.meta.url).pathname;
 
-function startServer(name, issuer, cpuProfDir) {
+function startServer(name, issuer, cpuProfDir, redisUrl) {
   const child = fork(join(here, 'http/server.mjs'), [name], {
     // `--cpu-prof NAME`: V8 writes a .cpuprofile of this server when it exits (open it in Chrome DevTools).
     execArgv: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
@@ -40,6 +85,7 @@ function startServer(name, issuer, cpuProfDir) {
         jwksUriHttps: issuer.jwksUriHttps,
         httpsError: issuer.httpsError,
       }),
+      ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}),
       // @nestjs-cognito/auth fetches over HTTPS only; this makes the loopback certificate trusted there.
       ...(issuer.certFile ? { NODE_EXTRA_CA_CERTS: issuer.certFile } : {}),
     },
@@ -107,7 +153,17 @@ function countBy(values) {
  * Runs the HTTP stage.
  * @param scale { rounds, duration (s), warmup (s), connections, distinctTokens, coldRequests }
  */
-export async function runHttp({ issuer, signer, scale, log, workDir, contenders = HTTP_CONTENDERS, cpuProf }) {
+export async function runHttp(options) {
+  const redis = options.contenders?.includes(REVOCATION_ROW) === false ? null : await startRedis(options.log);
+  const contenders = (options.contenders ?? HTTP_CONTENDERS).filter((name) => redis || name !== REVOCATION_ROW);
+  try {
+    return await runContenders({ ...options, contenders, redisUrl: redis?.url });
+  } finally {
+    await redis?.stop();
+  }
+}
+
+async function runContenders({ issuer, signer, scale, log, workDir, contenders, cpuProf, redisUrl }) {
   const rotateOver = 1000;
   const warmupTokens = Math.max(scale.coldRequests, Math.ceil(scale.distinctTokens * 0.1));
   const total = scale.distinctTokens + warmupTokens;
@@ -128,7 +184,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
   for (const name of contenders) {
     if (ROTATING_ONLY.has(name)) continue;
     const before = issuer.totalFetches();
-    const server = await startServer(name, issuer);
+    const server = await startServer(name, issuer, undefined, redisUrl);
     const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
     const statuses = await Promise.all(
       tokens.slice(warmupSlice.start, warmupSlice.start + scale.coldRequests).map((t) => get(server.url, t, agent)),
@@ -153,7 +209,7 @@ export async function runHttp({ issuer, signer, scale, log, workDir, contenders 
         const profiled = cpuProf?.names.includes(name)
           ? join(cpuProf.dir, `${name.replace(/\W+/g, '-')}-${m.mode}`)
           : undefined;
-        const server = await startServer(name, issuer, profiled);
+        const server = await startServer(name, issuer, profiled, redisUrl);
         try {
           // Correctness gate, on every server before it is timed (which also warms its JWKS): a
           // valid token passes, forged ones and none get 401.

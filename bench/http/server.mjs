@@ -28,6 +28,7 @@ const app = await NestFactory.create(rootModule(contender, [HelloController]), {
 let requests = 0;
 app.getHttpServer().on('request', () => requests++);
 await app.listen(0, '127.0.0.1');
+if (contender.afterStart) await contender.afterStart(app);
 process.on('message', (message) => {
   if (message === 'mark') {
     const { user, system } = process.cpuUsage();

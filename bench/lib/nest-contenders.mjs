@@ -5,6 +5,7 @@
  * as calls.
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Module, UnauthorizedException } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -49,6 +50,44 @@ export async function ourGuardWithMetrics(issuer) {
     throw new Error('a global MeterProvider was already registered in this process');
   }
   return ourGuard(issuer, { metrics: true });
+}
+
+/** How many revocations the revocation row loads before it is timed (issue 16: 10,000). */
+export const BENCH_REVOCATIONS = 10_000;
+
+/**
+ * Our module with revocation on, on a real Redis (`BENCH_REDIS_URL`, a redis-server the harness
+ * starts on loopback), holding `BENCH_REVOCATIONS` entries: half revoked tokens (jti), half signed-out
+ * users (sub). None covers a bench token, so every request is checked and passes.
+ */
+export async function ourGuardWithRevocation(issuer) {
+  const url = process.env.BENCH_REDIS_URL;
+  if (!url) throw new Error('the revocation row needs BENCH_REDIS_URL (redis-server on PATH)');
+  const { CognitoAuthModule, CognitoGuard, CognitoRevocationService, RedisRevocationStore } =
+    await import('nest-cognito-auth');
+  return {
+    imports: [
+      CognitoAuthModule.forRoot({
+        userPoolId: USER_POOL_ID,
+        clientId: CLIENT_ID,
+        jwksUri: issuer.jwksUri,
+        revocation: { store: new RedisRevocationStore({ url }, { keyPrefix: `bench:${process.pid}:` }) },
+      }),
+    ],
+    providers: [],
+    guard: CognitoGuard,
+    async afterStart(app) {
+      const service = app.get(CognitoRevocationService);
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      for (let i = 0; i < BENCH_REVOCATIONS; i += 1000) {
+        await Promise.all(
+          Array.from({ length: 1000 }, (_, j) =>
+            (i + j) % 2 === 0 ? service.revokeToken({ jti: randomUUID(), exp }) : service.revokeUser(randomUUID()),
+          ),
+        );
+      }
+    },
+  };
 }
 
 /**
@@ -150,6 +189,7 @@ export const NEST_CONTENDERS = {
   'sets-user guard': setsUserGuard,
   'nest-cognito-auth': ourGuard,
   'nest-cognito-auth (cache: false)': (issuer) => ourGuard(issuer, { cache: false }),
+  'nest-cognito-auth (revocation, Redis, 10,000 entries)': ourGuardWithRevocation,
   'nest-cognito-auth (metrics on)': ourGuardWithMetrics,
   'hand-rolled': handRolledGuard,
   '@nestjs-cognito/auth': nestjsCognitoGuard,
