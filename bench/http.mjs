@@ -12,6 +12,8 @@ import { request as httpRequest, Agent } from 'node:http';
 import { join } from 'node:path';
 import { median, rotate, round } from './lib/stats.mjs';
 
+/** The revocation row runs on a redis-server of its own, started here on loopback (issue 16). */
+export const REVOCATION_ROW = 'nest-cognito-auth (revocation, Redis, 10,000 entries)';
 export const HTTP_CONTENDERS = [
   'unguarded',
   'no-op guard',
@@ -23,9 +25,6 @@ export const HTTP_CONTENDERS = [
   'hand-rolled',
   '@nestjs-cognito/auth',
 ];
-/** The revocation row runs on a redis-server of its own, started here on loopback (issue 16). */
-export const REVOCATION_ROW = 'nest-cognito-auth (revocation, Redis, 10,000 entries)';
-
 /** A redis-server on a free loopback port, in a temp dir, nothing persisted; null without one on PATH. */
 async function startRedis(log) {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
