@@ -82,6 +82,27 @@ export interface CognitoUserPoolOptions {
    * @default `<issuer>/.well-known/jwks.json`, for each accepted issuer
    */
   jwksUri?: string;
+  /**
+   * The path of a JWKS file (`{ "keys": [...] }`, e.g. a saved copy of the pool's
+   * `/.well-known/jwks.json`) holding the pool's public keys, read once while the application
+   * starts: the keys are then never fetched. For air-gapped hosts, cold starts without a fetch, or
+   * pinned keys. The trade: no automatic rotation, a token signed with a key the file lacks is a 401
+   * until the file is updated and the app restarted. The same key filter applies as to a fetched
+   * JWKS; a file that is missing, not a JWKS, or has no usable key fails the start. Not with
+   * `jwksUri` or `jwksInline`.
+   */
+  jwksFile?: string;
+  /**
+   * The pool's JWKS itself (`{ keys: [...] }`), e.g. imported from a JSON file: its keys are never
+   * fetched. The same trade and rules as `jwksFile`. Not with `jwksUri` or `jwksFile`.
+   */
+  jwksInline?: CognitoJwks;
+}
+
+/** A JSON Web Key Set, as a pool serves it under `/.well-known/jwks.json`. */
+export interface CognitoJwks {
+  /** Public keys as JWKs (`kty`, `kid`, `n`, `e`, …); those that cannot verify a Cognito token are ignored. */
+  readonly keys: readonly Record<string, unknown>[];
 }
 
 /** What applies to every pool. */

@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
+import { inlineJwks, readJwksFile, type StaticJwks } from './static-key-set';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -13,6 +14,11 @@ export interface CognitoPoolConfig {
   readonly tokenUse: readonly CognitoTokenUse[];
   /** The issuers accepted for this pool, each with the JWKS URI its keys come from. */
   readonly issuers: readonly { readonly issuer: string; readonly jwksUri: string }[];
+  /**
+   * The keys of `jwksFile` or `jwksInline`, read at start: never fetched. Each of `issuers` then has
+   * `staticJwks.id` as its `jwksUri`. `null`: the keys are fetched.
+   */
+  readonly staticJwks: StaticJwks | null;
 }
 
 /** The module options once validated and with every default filled in. */
@@ -52,7 +58,16 @@ const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
 const ISSUER_FORMATS = ['original', 'updated', 'both'];
-const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
+const POOL_OPTION_KEYS = [
+  'userPoolId',
+  'clientId',
+  'tokenUse',
+  'issuer',
+  'issuerFormat',
+  'jwksUri',
+  'jwksFile',
+  'jwksInline',
+];
 const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
@@ -145,12 +160,30 @@ function pool(options: Record<string, unknown>, prefix: string): CognitoPoolConf
       `must be "<region>_<id>" such as "us-east-1_AbC123xyz", got ${describe(userPoolId)}`,
     );
   }
+  const jwks = staticJwks(options, prefix);
+  const issuers = poolIssuers(options, userPoolId, prefix);
   return {
     userPoolId,
     clientIds: clientIds(options, prefix),
     tokenUse: tokenUses(options.tokenUse, prefix),
-    issuers: poolIssuers(options, userPoolId, prefix),
+    // Every issuer of the pool verifies with the one static set: nothing is derived to fetch.
+    issuers: jwks ? issuers.map(({ issuer }) => ({ issuer, jwksUri: jwks.id })) : issuers,
+    staticJwks: jwks,
   };
+}
+
+/** The keys of `jwksFile` / `jwksInline`, or null when the pool's keys are fetched. */
+function staticJwks(options: Record<string, unknown>, prefix: string): StaticJwks | null {
+  const given = (['jwksUri', 'jwksFile', 'jwksInline'] as const).filter((key) => options[key] !== undefined);
+  if (given.length > 1) {
+    throw new CognitoConfigError(
+      `${prefix}${given[1]}`,
+      `cannot be combined with ${given[0]}: a pool's keys come from one place`,
+    );
+  }
+  if (options.jwksFile !== undefined) return readJwksFile(`${prefix}jwksFile`, options.jwksFile);
+  if (options.jwksInline !== undefined) return inlineJwks(`${prefix}jwksInline`, options.jwksInline);
+  return null;
 }
 
 /**

@@ -3,12 +3,18 @@ import { JwksKeyProvider } from './jwks-key-provider';
 
 /** The state of one JWKS URI's keys. */
 export interface CognitoKeySetHealth {
+  /** Where the keys are fetched from; `file:///…` for `jwksFile`, `inline:<option>` for `jwksInline`. */
   readonly jwksUri: string;
+  /**
+   * `remote`: fetched from `jwksUri`; `file` / `inline`: given in the options, read once at start
+   * and never fetched (always loaded, never failing).
+   */
+  readonly source: 'remote' | 'file' | 'inline';
   /** Whether keys are held (possibly stale): tokens signed with them verify. */
   readonly loaded: boolean;
   /** Usable keys held. */
   readonly keys: number;
-  /** Last successful fetch, ISO 8601, or null if none yet. */
+  /** Last successful fetch (for `file` / `inline`: when the keys were read), ISO 8601, or null if none yet. */
   readonly fetchedAt: string | null;
   /** Whether the last fetch failed (keys held keep working: stale-if-error). */
   readonly failing: boolean;
@@ -44,6 +50,7 @@ export class CognitoAuthHealth {
   check(): CognitoAuthHealthReport {
     const keySets = [...this.keys.keySets].map(([jwksUri, keySet]) => ({
       jwksUri,
+      source: keySet.source,
       loaded: keySet.loaded,
       keys: keySet.size,
       fetchedAt: keySet.fetchedAtMs === null ? null : new Date(keySet.fetchedAtMs).toISOString(),

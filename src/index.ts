@@ -2,6 +2,7 @@ export type {
   CognitoAuthCommonOptions,
   CognitoAuthModuleOptions,
   CognitoIssuerFormat,
+  CognitoJwks,
   CognitoJwksOptions,
   CognitoMultiPoolOptions,
   CognitoSinglePoolOptions,

@@ -3,7 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
-import { JwksKeySet } from './jwks-key-set';
+import { JwksKeySet, type KeySet } from './jwks-key-set';
+import { staticKeySetFor } from './static-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache } from './verified-token-cache';
 
@@ -25,25 +26,29 @@ const MAX_CACHED_TOKEN_LENGTH = 8192;
  */
 @Injectable()
 export class JwksKeyProvider implements OnApplicationBootstrap {
-  /** One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. */
-  readonly keySets: ReadonlyMap<string, JwksKeySet>;
+  /**
+   * One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. A pool
+   * with `jwksFile` / `jwksInline` has a `StaticKeySet` under its `staticJwks.id`.
+   */
+  readonly keySets: ReadonlyMap<string, KeySet>;
   readonly verifiedTokens: VerifiedTokenCache | null;
   private readonly sources = new WeakMap<object, KeySource>();
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
     const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
-    this.keySets = new Map(
+    this.keySets = new Map<string, KeySet>(
       [...uris].map((jwksUri) => [
         jwksUri,
-        new JwksKeySet({
-          jwksUri,
-          cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
-          cooldownMs: config.jwks.cooldownMs,
-          timeoutMs: config.jwks.timeoutMs,
-          agent: config.jwks.agent,
-          onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
-        }),
+        staticKeySetFor(config, jwksUri) ??
+          new JwksKeySet({
+            jwksUri,
+            cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
+            cooldownMs: config.jwks.cooldownMs,
+            timeoutMs: config.jwks.timeoutMs,
+            agent: config.jwks.agent,
+            onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+          }),
       ]),
     );
   }

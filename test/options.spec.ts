@@ -156,6 +156,10 @@ describe('module options', () => {
       ['two pools with one issuer', { userPools: [valid, { ...valid, clientId: 'other' }] }, 'userPools[1].issuer'],
       ['a misspelt option', { ...valid, clientID: 'c' }, 'clientID'],
       ['a misspelt jwks option', { ...valid, jwks: { timeout: 5 } }, 'jwks.timeout'],
+      ['a jwksFile that is not a path', { ...valid, jwksFile: 42 }, 'jwksFile'],
+      ['a jwksFile beside a jwksUri', { ...valid, jwksUri: 'http://127.0.0.1/k', jwksFile: '/k.json' }, 'jwksFile'],
+      ['a jwksInline that is not a JWKS', { ...valid, jwksInline: [] }, 'jwksInline'],
+      ['a jwksInline with no keys', { userPools: [{ ...valid, jwksInline: { keys: [] } }] }, 'userPools[0].jwksInline'],
     ])('%s', async (_, options, option) => {
       const error = await startWith(options).then(
         () => undefined,
