@@ -97,6 +97,26 @@ export interface CognitoUserPoolOptions {
    * fetched. The same trade and rules as `jwksFile`. Not with `jwksUri` or `jwksFile`.
    */
   jwksInline?: CognitoJwks;
+  /**
+   * The AWS regions the pool is replicated to (Multi-Region replication), for pools whose issuer
+   * configuration is `ORIGINAL`: there, a token issued in a replica region says so in its `iss`,
+   * `https://cognito-idp.<replica region>.amazonaws.com/<userPoolId>` (the pool id keeps the primary
+   * region), and its keys come from `<that issuer>/.well-known/jwks.json`, unless the entry gives its
+   * own `jwksUri`. The pool's `jwksUri` applies to the primary region only. Pools set to `UPDATED`
+   * need none of this: every region issues the primary region's updated issuer. Not with `issuer` or
+   * `issuerFormat: 'updated'`.
+   * @example replicaRegions: ['eu-west-1', 'eu-central-1']
+   * @default none
+   */
+  replicaRegions?: readonly (string | CognitoReplicaRegion)[];
+}
+
+/** A replica region of a pool, with where its keys are fetched from. */
+export interface CognitoReplicaRegion {
+  /** The AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /** @default `https://cognito-idp.<region>.amazonaws.com/<userPoolId>/.well-known/jwks.json` */
+  jwksUri?: string;
 }
 
 /** A JSON Web Key Set, as a pool serves it under `/.well-known/jwks.json`. */

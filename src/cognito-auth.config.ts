@@ -19,6 +19,11 @@ export interface CognitoPoolConfig {
    * `staticJwks.id` as its `jwksUri`. `null`: the keys are fetched.
    */
   readonly staticJwks: StaticJwks | null;
+  /**
+   * The Multi-Region replicas of `replicaRegions`, each with the issuer its tokens carry and where its
+   * keys are (also listed in `issuers`). Empty for a pool with none.
+   */
+  readonly replicas: readonly { readonly region: string; readonly issuer: string; readonly jwksUri: string }[];
 }
 
 /** The module options once validated and with every default filled in. */
@@ -67,6 +72,7 @@ const POOL_OPTION_KEYS = [
   'jwksUri',
   'jwksFile',
   'jwksInline',
+  'replicaRegions',
 ];
 const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
@@ -161,7 +167,11 @@ function pool(options: Record<string, unknown>, prefix: string): CognitoPoolConf
     );
   }
   const jwks = staticJwks(options, prefix);
-  const issuers = poolIssuers(options, userPoolId, prefix);
+  const replicas = replicaIssuers(options, userPoolId, prefix);
+  const issuers = [
+    ...poolIssuers(options, userPoolId, prefix),
+    ...replicas.map(({ issuer, jwksUri }) => ({ issuer, jwksUri })),
+  ];
   return {
     userPoolId,
     clientIds: clientIds(options, prefix),
@@ -169,7 +179,71 @@ function pool(options: Record<string, unknown>, prefix: string): CognitoPoolConf
     // Every issuer of the pool verifies with the one static set: nothing is derived to fetch.
     issuers: jwks ? issuers.map(({ issuer }) => ({ issuer, jwksUri: jwks.id })) : issuers,
     staticJwks: jwks,
+    replicas: jwks ? replicas.map((replica) => ({ ...replica, jwksUri: jwks.id })) : replicas,
   };
+}
+
+const REPLICA_KEYS = new Set(['region', 'jwksUri']);
+
+/**
+ * The issuers of a pool's Multi-Region replicas. With the ORIGINAL issuer format a replica puts its
+ * own region in `iss`, `https://cognito-idp.<replica region>.amazonaws.com/<userPoolId>` (the pool id
+ * keeps the primary region), and serves its keys under that issuer, like any ORIGINAL issuer
+ * ("hosted in the user pool's region and provides OIDC endpoints specific to that region",
+ * IssuerConfigurationType). With the UPDATED format every region issues the primary region's
+ * `issuer-cognito-idp` issuer, so replicas need no entry (aws-jwt-verify#282, PR #285).
+ */
+function replicaIssuers(
+  options: Record<string, unknown>,
+  userPoolId: string,
+  prefix: string,
+): { region: string; issuer: string; jwksUri: string }[] {
+  const value = options.replicaRegions;
+  const option = `${prefix}replicaRegions`;
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new CognitoConfigError(option, `must be an array of AWS regions, got ${describe(value)}`);
+  }
+  if (options.issuer !== undefined) {
+    throw new CognitoConfigError(
+      option,
+      "cannot be combined with issuer: replicas' issuers are derived from the pool id",
+    );
+  }
+  if (options.issuerFormat === 'updated') {
+    throw new CognitoConfigError(
+      option,
+      'has no effect with issuerFormat "updated": every region then issues the primary region\'s issuer',
+    );
+  }
+  const primary = userPoolId.slice(0, userPoolId.lastIndexOf('_'));
+  const seen = new Set([primary]);
+  return value.map((entry: unknown, index) => {
+    const at = `${option}[${index}]`;
+    const replica = typeof entry === 'string' ? { region: entry } : entry;
+    if (!isPlainObject(replica)) {
+      throw new CognitoConfigError(at, `must be a region or { region, jwksUri? }, got ${describe(entry)}`);
+    }
+    rejectUnknownKeys(replica, REPLICA_KEYS, `${at}.`);
+    const { region } = replica;
+    if (typeof region !== 'string' || !AWS_REGION.test(region)) {
+      throw new CognitoConfigError(at, `must name an AWS region such as "eu-west-1", got ${describe(region)}`);
+    }
+    if (seen.has(region)) {
+      throw new CognitoConfigError(
+        at,
+        region === primary ? `"${region}" is the pool's primary region` : `lists "${region}" twice`,
+      );
+    }
+    seen.add(region);
+    if (replica.jwksUri !== undefined && (options.jwksFile !== undefined || options.jwksInline !== undefined)) {
+      throw new CognitoConfigError(`${at}.jwksUri`, "cannot be combined with the pool's jwksFile or jwksInline");
+    }
+    const issuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+    const jwksUri =
+      replica.jwksUri === undefined ? `${issuer}/.well-known/jwks.json` : httpUrl(`${at}.jwksUri`, replica.jwksUri);
+    return { region, issuer, jwksUri };
+  });
 }
 
 /** The keys of `jwksFile` / `jwksInline`, or null when the pool's keys are fetched. */

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CognitoAuthConfig } from './cognito-auth.config';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
 
 /** The state of one JWKS URI's keys. */
@@ -22,7 +24,13 @@ export interface CognitoKeySetHealth {
 
 /** What `CognitoAuthHealth.check()` reports. */
 export interface CognitoAuthHealthReport {
-  /** `up` when every JWKS URI has keys loaded. */
+  /**
+   * `up` when every pool can verify its tokens: keys are loaded for at least one of the pool's
+   * issuers in its primary region, and for each of its `replicaRegions`. A pool accepting both issuer
+   * formats (the default) is up on either: one whose issuer configuration is `ORIGINAL` has no JWKS
+   * under the updated issuer (Cognito answers 403 there, aws-jwt-verify#279), and must not be reported
+   * down, and so never ready, for it.
+   */
   readonly status: 'up' | 'down';
   readonly keySets: readonly CognitoKeySetHealth[];
   /** The verified-token cache's fill and bound (`cache.maxEntries`), or null when `cache: false`. */
@@ -45,7 +53,10 @@ export interface CognitoAuthHealthReport {
  */
 @Injectable()
 export class CognitoAuthHealth {
-  constructor(private readonly keys: JwksKeyProvider) {}
+  constructor(
+    private readonly keys: JwksKeyProvider,
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+  ) {}
 
   check(): CognitoAuthHealthReport {
     const keySets = [...this.keys.keySets].map(([jwksUri, keySet]) => ({
@@ -58,9 +69,16 @@ export class CognitoAuthHealth {
     }));
     const cache = this.keys.verifiedTokens;
     return {
-      status: keySets.every((keySet) => keySet.loaded) ? 'up' : 'down',
+      status: this.config.pools.every((pool) => this.canVerify(pool)) ? 'up' : 'down',
       keySets,
       verifiedTokenCache: cache && { entries: cache.size, maxEntries: cache.maxEntries },
     };
+  }
+
+  private canVerify(pool: CognitoAuthConfig['pools'][number]): boolean {
+    const loaded = (jwksUri: string) => this.keys.keySets.get(jwksUri)?.loaded === true;
+    const replicaIssuers = new Set(pool.replicas.map(({ issuer }) => issuer));
+    const primary = pool.issuers.filter(({ issuer }) => !replicaIssuers.has(issuer));
+    return primary.some(({ jwksUri }) => loaded(jwksUri)) && pool.replicas.every(({ jwksUri }) => loaded(jwksUri));
   }
 }

@@ -5,6 +5,7 @@ export type {
   CognitoJwks,
   CognitoJwksOptions,
   CognitoMultiPoolOptions,
+  CognitoReplicaRegion,
   CognitoSinglePoolOptions,
   CognitoTokenCacheOptions,
   CognitoUserPoolOptions,

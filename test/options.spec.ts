@@ -89,6 +89,30 @@ describe('module options', () => {
       expect(config.realm).toBe('eu-west-1_AbC123xyz us-east-1_Other1');
     });
 
+    it("derives each replica region's issuer and JWKS URI; the pool's jwksUri stays with the primary", async () => {
+      const config = await startWith({
+        ...valid,
+        issuerFormat: 'original',
+        jwksUri: 'http://127.0.0.1:4566/keys.json',
+        replicaRegions: ['us-east-1', { region: 'ap-south-1', jwksUri: 'https://mirror.example/ap.json' }],
+      });
+      expect(config.pools[0]!.issuers).toEqual([
+        {
+          issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'http://127.0.0.1:4566/keys.json',
+        },
+        {
+          issuer: 'https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
+        },
+        {
+          issuer: 'https://cognito-idp.ap-south-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://mirror.example/ap.json',
+        },
+      ]);
+      expect(config.pools[0]!.replicas.map(({ region }) => region)).toEqual(['us-east-1', 'ap-south-1']);
+    });
+
     it('turns the verified-token cache off with cache: false', async () => {
       expect((await startWith({ ...valid, cache: false })).cache).toBeNull();
       expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({ maxEntries: 5 });
