@@ -1,6 +1,7 @@
 import type { Agent } from 'node:http';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
+import type { CognitoTenantResolver } from './tenant-resolver';
 import type { CognitoVerifyHook } from './verify-hook';
 
 /** How the pool's JWKS is fetched and cached. */
@@ -159,6 +160,40 @@ export interface CognitoAuthCommonOptions {
    * `false` or a throw answers 401 `invalid_token` ("Token rejected"); a throw is also logged.
    */
   verify?: CognitoVerifyHook;
+  /**
+   * Pools resolved at run time (one pool per tenant, a tenant table): a token whose `iss` no
+   * configured pool has is looked up with `tenants.resolve`, and verified as a pool of the options it
+   * returns. Its keys come from that pool (its `jwksUri`, or the issuers derived from its
+   * `userPoolId`), never from the token; an `iss` the returned pool does not issue is refused. See
+   * docs/pools.md.
+   */
+  tenants?: CognitoTenantOptions;
+}
+
+/** Pools resolved at run time, and the bounds of what is cached of them. */
+export interface CognitoTenantOptions {
+  /**
+   * The pool options (`userPoolId`, `clientId`, …; not `jwksFile`) of the pool that issues
+   * `issuer`, or `null` / `undefined` when it is none of your tenants' (401 "Token issuer not
+   * accepted"). A throw or rejection is a 503, logged, and not cached.
+   */
+  resolve: CognitoTenantResolver;
+  /**
+   * Most issuers remembered, accepted and unknown alike; the least recently used goes first. Also
+   * bounds the key sets of tenants.
+   * @default 1000
+   */
+  maxEntries?: number;
+  /** How long an accepted issuer's answer is kept, in ms. @default 600000 (10 minutes) */
+  ttlMs?: number;
+  /** How long an "unknown" answer is kept, in ms. @default 60000 (1 minute) */
+  negativeTtlMs?: number;
+  /**
+   * Most distinct issuers being resolved at once; a token of another issuer not yet cached then
+   * answers 503 without a call, so a flood of forged issuers cannot flood the resolver.
+   * @default 10
+   */
+  maxPending?: number;
 }
 
 /**
@@ -178,6 +213,7 @@ export interface CognitoSinglePoolOptions extends CognitoUserPoolOptions, Cognit
  * refused without a fetch. Keys are cached per JWKS URI.
  */
 export interface CognitoMultiPoolOptions extends CognitoAuthCommonOptions {
+  /** The pools; may be empty with `tenants`. */
   userPools: readonly CognitoUserPoolOptions[];
   userPoolId?: undefined;
   clientId?: undefined;

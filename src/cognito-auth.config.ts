@@ -3,6 +3,7 @@ import type { CognitoAuthModuleOptions } from './cognito-auth-options.interface'
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoConfigError } from './errors';
 import { inlineJwks, readJwksFile, type StaticJwks } from './static-key-set';
+import { TenantPools, type CognitoTenantResolver, type TenantIssuer } from './tenant-resolver';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -29,8 +30,13 @@ export interface CognitoPoolConfig {
 /** The module options once validated and with every default filled in. */
 export interface CognitoAuthConfig {
   readonly pools: readonly CognitoPoolConfig[];
-  /** Every accepted `iss`, to its pool and JWKS URI (a Map: an `iss` of `__proto__` is just unknown). */
+  /**
+   * Every accepted `iss`, to its pool and JWKS URI (a Map: an `iss` of `__proto__` is just unknown).
+   * With `tenants`, `get` and `has` also answer the tenants' issuers the cache holds.
+   */
   readonly issuers: ReadonlyMap<string, { readonly pool: CognitoPoolConfig; readonly jwksUri: string }>;
+  /** The pools of `tenants`, resolved at run time; null without the option. */
+  readonly tenants: TenantPools<CognitoPoolConfig> | null;
   readonly clockToleranceSeconds: number;
   readonly jwks: {
     readonly cacheMaxAgeMs: number;
@@ -74,7 +80,15 @@ const POOL_OPTION_KEYS = [
   'jwksInline',
   'replicaRegions',
 ];
-const COMMON_OPTION_KEYS = ['clockToleranceSeconds', 'jwks', 'maxTokenBytes', 'cache', 'tokenFrom', 'verify'];
+const COMMON_OPTION_KEYS = [
+  'clockToleranceSeconds',
+  'jwks',
+  'maxTokenBytes',
+  'cache',
+  'tokenFrom',
+  'verify',
+  'tenants',
+];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
 const JWKS_OPTION_KEYS = new Set(['cacheMaxAgeMs', 'requestsPerMinute', 'timeoutMs', 'prefetch', 'agent']);
@@ -92,9 +106,10 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   }
   const multi = options.userPools !== undefined;
   rejectUnknownKeys(options, multi ? MULTI_POOL_KEYS : SINGLE_POOL_KEYS, '');
-  const pools = multi ? poolList(options.userPools) : [pool(options, '')];
+  const pools = multi ? poolList(options.userPools, options.tenants !== undefined) : [pool(options, '')];
 
-  const issuers = new Map<string, { pool: CognitoPoolConfig; jwksUri: string }>();
+  const tenants = tenantPools(options.tenants);
+  const issuers = new IssuerMap(tenants);
   pools.forEach((config, index) => {
     for (const { issuer, jwksUri } of config.issuers) {
       const other = issuers.get(issuer);
@@ -124,6 +139,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   return {
     pools,
     issuers,
+    tenants,
     clockToleranceSeconds: number('clockToleranceSeconds', options.clockToleranceSeconds, 0, 0),
     jwks: {
       // Integers within a timer's range: AbortSignal.timeout() throws past 2^32 - 1.
@@ -139,13 +155,14 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     cache: tokenCache(options.cache),
     extractToken: createTokenExtractor(options.tokenFrom),
     verify: verifyHook(options.verify),
-    realm: pools.map((config) => config.userPoolId).join(' '),
+    realm: pools.map((config) => config.userPoolId).join(' ') || 'cognito',
     strategyName: `cognito#${++instances}`,
   };
 }
 
-function poolList(value: unknown): CognitoPoolConfig[] {
-  if (!Array.isArray(value) || value.length === 0) {
+function poolList(value: unknown, withTenants: boolean): CognitoPoolConfig[] {
+  // With tenants every pool may come from the resolver.
+  if (!Array.isArray(value) || (value.length === 0 && !withTenants)) {
     throw new CognitoConfigError('userPools', `must be a non-empty array of pools, got ${describe(value)}`);
   }
   return value.map((entry: unknown, index) => {
@@ -304,6 +321,54 @@ function poolIssuers(
   if (format !== 'updated') issuers.push(`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   if (format !== 'original') issuers.push(`https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   return issuers.map(withJwks);
+}
+
+/** The configured pools' issuers, and (for `get` / `has`) the tenants' ones the cache holds. */
+class IssuerMap extends Map<string, TenantIssuer<CognitoPoolConfig>> {
+  constructor(private readonly tenants: TenantPools<CognitoPoolConfig> | null) {
+    super();
+  }
+
+  override get(issuer: string): TenantIssuer<CognitoPoolConfig> | undefined {
+    return super.get(issuer) ?? this.tenants?.peek(issuer);
+  }
+
+  override has(issuer: string): boolean {
+    return this.get(issuer) !== undefined;
+  }
+}
+
+const TENANT_OPTION_KEYS = new Set(['resolve', 'maxEntries', 'ttlMs', 'negativeTtlMs', 'maxPending']);
+// A tenant's options come at run time: reading a file then would block a request.
+const TENANT_POOL_KEYS = new Set(POOL_OPTION_KEYS.filter((key) => key !== 'jwksFile'));
+
+function tenantPools(value: unknown): TenantPools<CognitoPoolConfig> | null {
+  if (value === undefined) return null;
+  if (!isPlainObject(value)) throw new CognitoConfigError('tenants', `must be an object, got ${describe(value)}`);
+  rejectUnknownKeys(value, TENANT_OPTION_KEYS, 'tenants.');
+  if (typeof value.resolve !== 'function') {
+    throw new CognitoConfigError(
+      'tenants.resolve',
+      `must be a function ({ issuer, userPoolId }) => pool options, got ${describe(value.resolve)}`,
+    );
+  }
+  const options = {
+    maxEntries: integer('tenants.maxEntries', value.maxEntries, 1_000, 1),
+    ttlMs: integer('tenants.ttlMs', value.ttlMs, 600_000, 1),
+    negativeTtlMs: integer('tenants.negativeTtlMs', value.negativeTtlMs, 60_000, 1),
+    maxPending: integer('tenants.maxPending', value.maxPending, 10, 1),
+  };
+  return new TenantPools(value.resolve as CognitoTenantResolver, options, (resolved, issuer) => {
+    const prefix = 'tenants.resolve().';
+    if (!isPlainObject(resolved)) {
+      throw new CognitoConfigError('tenants.resolve()', `must return pool options or null, got ${describe(resolved)}`);
+    }
+    rejectUnknownKeys(resolved, TENANT_POOL_KEYS, prefix);
+    const config = pool(resolved, prefix);
+    // The JWKS URI is the resolved pool's; the token only picks which of its issuers applies.
+    const entry = config.issuers.find((candidate) => candidate.issuer === issuer);
+    return entry === undefined ? null : { pool: config, jwksUri: entry.jwksUri };
+  });
 }
 
 function verifyHook(value: unknown): CognitoVerifyHook | null {

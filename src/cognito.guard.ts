@@ -24,6 +24,7 @@ import {
   InvalidTokenError,
   IssuerMismatchError,
   JwksUnavailableError,
+  TenantResolverError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
@@ -88,7 +89,8 @@ export class CognitoGuard extends AuthGuard() {
     const cache = this.keys.verifiedTokens;
     const token = cache === null ? null : this.config.extractToken(request);
     const cached = token ? cache?.get(token) : undefined;
-    if (cached !== undefined) {
+    // A tenant's pool may have left the tenant cache since: then the token is verified afresh.
+    if (cached !== undefined && this.config.issuers.has(cached.iss)) {
       request.user = cached;
       this.keys.refreshIfStale();
       return;
@@ -187,7 +189,7 @@ export class CognitoGuard extends AuthGuard() {
   protected createHttpException(error: CognitoAuthError, context: ExecutionContext): HttpException {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
-    if (error instanceof JwksUnavailableError) {
+    if (error instanceof JwksUnavailableError || error instanceof TenantResolverError) {
       return new ServiceUnavailableException(error.message, { cause: error, description: 'Service Unavailable' });
     }
     if (error instanceof InsufficientScopeError) {

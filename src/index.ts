@@ -7,6 +7,7 @@ export type {
   CognitoMultiPoolOptions,
   CognitoReplicaRegion,
   CognitoSinglePoolOptions,
+  CognitoTenantOptions,
   CognitoTokenCacheOptions,
   CognitoUserPoolOptions,
 } from './cognito-auth-options.interface';
@@ -34,6 +35,7 @@ export { Groups, GROUPS_METADATA } from './groups.decorator';
 export { HandshakeRequest } from './handshake-request';
 export { Public, type PublicOptions } from './public.decorator';
 export { Scopes, SCOPES_METADATA } from './scopes.decorator';
+export type { CognitoTenantQuery, CognitoTenantResolver } from './tenant-resolver';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
 export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 export { UserPool, USER_POOL_METADATA } from './user-pool.decorator';

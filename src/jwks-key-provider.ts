@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import type { CognitoAuthConfig } from './cognito-auth.config';
+import type { CognitoAuthConfig, CognitoPoolConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
 import { JwksKeySet, type KeySet } from './jwks-key-set';
-import { staticKeySetFor } from './static-key-set';
+import { StaticKeySet, staticKeySetFor } from './static-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache } from './verified-token-cache';
 
@@ -33,6 +33,8 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   readonly keySets: ReadonlyMap<string, KeySet>;
   readonly verifiedTokens: VerifiedTokenCache | null;
   private readonly sources = new WeakMap<object, KeySource>();
+  /** The key sets of tenants' pools (`tenants`), least recently used first. */
+  private readonly tenantKeySets = new Map<string, KeySet>();
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.verifiedTokens = config.cache && new VerifiedTokenCache(config.cache.maxEntries, MAX_CACHED_TOKEN_LENGTH);
@@ -73,11 +75,53 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     const { payload, kid } = decodeJwt(token);
     // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
     // nothing: forged tokens cannot grow memory.
-    const issuer = this.config.issuers.get(payload.iss as string);
+    const issuer = await this.issuerOf(payload.iss);
     if (issuer === undefined) throw new IssuerMismatchError();
-    const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
+    const key = await (this.keySets.get(issuer.jwksUri) ?? this.tenantKeySet(issuer)).getKey(kid);
     this.sources.set(request, { token, jwksUri: issuer.jwksUri, kid });
     return key;
+  }
+
+  /**
+   * A configured pool's issuer, or with `tenants` one the resolver accepts (cached within its TTL).
+   * @throws TenantResolverError
+   */
+  private async issuerOf(
+    iss: unknown,
+  ): Promise<{ readonly pool: CognitoPoolConfig; readonly jwksUri: string } | undefined> {
+    const { issuers, tenants } = this.config;
+    const known = issuers.get(iss as string);
+    // A tenant's issuer held past its TTL is asked again; a configured pool's never.
+    if (tenants === null || (known !== undefined && tenants.peek(iss as string) !== known)) return known;
+    return tenants.lookup(iss);
+  }
+
+  /**
+   * The key set of a tenant's pool, made when its issuer is first accepted: only issuers the resolver
+   * accepted get one, so only they are fetched. At most `tenants.maxEntries` are kept.
+   */
+  private tenantKeySet({ pool, jwksUri }: { readonly pool: CognitoPoolConfig; readonly jwksUri: string }): KeySet {
+    let keySet = this.tenantKeySets.get(jwksUri);
+    if (keySet !== undefined) {
+      this.tenantKeySets.delete(jwksUri);
+    } else {
+      const { jwks } = this.config;
+      keySet =
+        pool.staticJwks?.id === jwksUri
+          ? new StaticKeySet(pool.staticJwks)
+          : new JwksKeySet({
+              jwksUri,
+              cacheMaxAgeMs: jwks.cacheMaxAgeMs,
+              cooldownMs: jwks.cooldownMs,
+              timeoutMs: jwks.timeoutMs,
+              agent: jwks.agent,
+              onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+            });
+    }
+    this.tenantKeySets.set(jwksUri, keySet);
+    const bound = this.config.tenants?.maxEntries ?? 0;
+    if (this.tenantKeySets.size > bound) this.tenantKeySets.delete(this.tenantKeySets.keys().next().value!);
+    return keySet;
   }
 
   /** The token of `request` and where its key came from, once `keyFor` has found it. */

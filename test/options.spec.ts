@@ -183,6 +183,14 @@ describe('module options', () => {
       ['a jwksFile that is not a path', { ...valid, jwksFile: 42 }, 'jwksFile'],
       ['a jwksFile beside a jwksUri', { ...valid, jwksUri: 'http://127.0.0.1/k', jwksFile: '/k.json' }, 'jwksFile'],
       ['a jwksInline that is not a JWKS', { ...valid, jwksInline: [] }, 'jwksInline'],
+      ['tenants without resolve', { userPools: [], tenants: {} }, 'tenants.resolve'],
+      ['a misspelt tenants option', { ...valid, tenants: { resolve: () => null, ttl: 5 } }, 'tenants.ttl'],
+      [
+        'a zero tenants.maxEntries',
+        { ...valid, tenants: { resolve: () => null, maxEntries: 0 } },
+        'tenants.maxEntries',
+      ],
+      ['userPools empty without tenants', { userPools: [], tenants: undefined }, 'userPools'],
       ['a jwksInline with no keys', { userPools: [{ ...valid, jwksInline: { keys: [] } }] }, 'userPools[0].jwksInline'],
     ])('%s', async (_, options, option) => {
       const error = await startWith(options).then(

@@ -152,6 +152,10 @@ export class CognitoTestIssuer {
   /** Each JWKS request's URL as the client asked for it (`https://cognito-idp.…` through `awsAgent()`). */
   readonly jwksRequestedUrls: string[] = [];
   private keys: SigningKey[] = [];
+  /** The issuer whose server this one's JWKS is served by (itself, unless made by `forPool()`). */
+  private root: CognitoTestIssuer = this;
+  /** The pools of `forPool()`, by pool id (on the root issuer). */
+  private readonly pools = new Map<string, CognitoTestIssuer>();
   /** The replica regions' signing keys. */
   private readonly regionKeys = new Map<string, SigningKey>();
   private issuerConfiguration: 'ORIGINAL' | 'UPDATED' = 'UPDATED';
@@ -205,7 +209,26 @@ export class CognitoTestIssuer {
 
   /** `http://127.0.0.1:<port>/<userPoolId>`: the `iss` of the tokens. */
   get issuer(): string {
-    return `http://127.0.0.1:${this.port}/${this.userPoolId}`;
+    return `http://127.0.0.1:${this.root.port}/${this.userPoolId}`;
+  }
+
+  /**
+   * Another pool served by this issuer's server, on the same port: its own pool id, client and
+   * signing key, its JWKS at `http://127.0.0.1:<port>/<userPoolId>/.well-known/jwks.json`. For tests of
+   * many tenants (`tenants` option) without a server each. The same object for the same pool id;
+   * `stop()`, `suspend()` and `resume()` act on the shared server.
+   * @example const tenants = ['us-east-1_Tenant001', 'us-east-1_Tenant002'].map((id) => issuer.forPool(id));
+   */
+  forPool(userPoolId: string, clientId = this.clientId): CognitoTestIssuer {
+    if (userPoolId === this.root.userPoolId) return this.root;
+    let pool = this.root.pools.get(userPoolId);
+    if (pool === undefined) {
+      pool = new CognitoTestIssuer(userPoolId, clientId, this.root.server, this.root.port);
+      pool.root = this.root;
+      pool.keys = [createSigningKey()];
+      this.root.pools.set(userPoolId, pool);
+    }
+    return pool;
   }
 
   /** `<issuer>/.well-known/jwks.json`, where the public keys are served. */
@@ -343,17 +366,17 @@ export class CognitoTestIssuer {
 
   /** Stops listening, as a pool whose endpoint is down: connections are refused until `resume()`. */
   async suspend(): Promise<void> {
-    await this.close();
+    await this.root.close();
   }
 
   /** Listens again on the same port after `suspend()`. */
   async resume(): Promise<void> {
-    await this.listen(this.port);
+    await this.root.listen(this.root.port);
   }
 
   /** Stops the JWKS server and drops its connections. */
   async stop(): Promise<void> {
-    await this.close();
+    await this.root.close();
   }
 
   private token(options: TestTokenOptions, kindClaims: Record<string, unknown>): string {
@@ -410,10 +433,16 @@ export class CognitoTestIssuer {
   }
 
   private serve(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET' || request.url !== `/${this.userPoolId}/.well-known/jwks.json`) {
+    const poolId = /^\/([^/]+)\/\.well-known\/jwks\.json$/.exec(request.url ?? '')?.[1];
+    const target = poolId === this.userPoolId ? this : poolId === undefined ? undefined : this.pools.get(poolId);
+    if (request.method !== 'GET' || target === undefined) {
       response.writeHead(404).end();
       return;
     }
+    target.serveJwks(request, response);
+  }
+
+  private serveJwks(request: IncomingMessage, response: ServerResponse): void {
     this.jwksRequests++;
     const host = request.headers.host?.replace(/:\d+$/, '');
     this.jwksRequestedUrls.push(`${host?.endsWith('.amazonaws.com') ? 'https' : 'http'}://${host}${request.url}`);
