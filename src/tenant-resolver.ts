@@ -59,6 +59,8 @@ export class TenantPools<Pool> {
   /** Insertion order is recency: a hit moves its entry to the end, eviction takes the first. */
   private readonly entries = new Map<string, Entry<Pool>>();
   private readonly pending = new Map<string, Promise<TenantIssuer<Pool> | null>>();
+  /** Whether the last call failed: its failure was logged, the next ones are not until one succeeds. */
+  private failing = false;
 
   constructor(
     private readonly resolver: CognitoTenantResolver,
@@ -122,11 +124,19 @@ export class TenantPools<Pool> {
       const options = await this.resolver({ issuer, userPoolId });
       value = options === null || options === undefined ? null : this.accept(options, issuer);
     } catch (error) {
-      this.logger.error(
-        `tenants.resolve failed for a token's issuer; answering 503`,
-        error instanceof Error ? error.stack : String(error),
-      );
+      if (!this.failing) {
+        // Once per outage, as a JWKS outage is: a failing tenant table must not flood the log.
+        this.failing = true;
+        this.logger.error(
+          `tenants.resolve failed; tokens of issuers not cached answer 503 until it answers again`,
+          error instanceof Error ? error.stack : String(error),
+        );
+      }
       throw new TenantResolverError({ cause: error });
+    }
+    if (this.failing) {
+      this.failing = false;
+      this.logger.log('tenants.resolve answers again');
     }
     const ttl = value === null ? this.options.negativeTtlMs : this.options.ttlMs;
     this.entries.delete(issuer);

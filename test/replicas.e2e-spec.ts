@@ -110,68 +110,71 @@ describe.each(platforms)('a pool replicated to other regions on %s', (...platfor
   });
 });
 
-describe('a pool that has not opted into the updated issuer format (aws-jwt-verify#279)', () => {
-  const createApp = createAppOn(platforms[0]!);
-  let issuer: CognitoTestIssuer;
-  let app: INestApplication | undefined;
+describe.each(platforms)(
+  'a pool that has not opted into the updated issuer format (aws-jwt-verify#279) on %s',
+  (...platform) => {
+    const createApp = createAppOn(platform);
+    let issuer: CognitoTestIssuer;
+    let app: INestApplication | undefined;
 
-  beforeAll(async () => {
-    issuer = await CognitoTestIssuer.start({
-      userPoolId: 'eu-west-1_Original1',
-      issuerConfiguration: 'ORIGINAL',
-      replicaRegions: ['eu-central-1'],
-    });
-  });
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
-  afterAll(async () => {
-    await issuer.stop();
-  });
-
-  it('[P7] starts with both formats accepted although the updated issuer answers 403, and reports up', async () => {
-    app = await createApp(
-      CognitoAuthModule.forRoot({
-        userPoolId: issuer.userPoolId,
-        clientId: issuer.clientId,
+    beforeAll(async () => {
+      issuer = await CognitoTestIssuer.start({
+        userPoolId: 'eu-west-1_Original1',
+        issuerConfiguration: 'ORIGINAL',
         replicaRegions: ['eu-central-1'],
-        jwks: { agent: issuer.awsAgent() },
-      }),
-      [GuardedController],
-    );
-    const updatedJwks = `${issuer.awsIssuer('updated')}/.well-known/jwks.json`;
-    expect(issuer.jwksRequestedUrls).toContain(updatedJwks); // the prefetch tried it, and got a 403
-    const report = app.get(CognitoAuthHealth).check();
-    expect(report.status).toBe('up');
-    expect(report.keySets.find(({ jwksUri }) => jwksUri === updatedJwks)).toMatchObject({
-      loaded: false,
-      failing: true,
+      });
     });
-    expect((await getWithToken(app, '/me', issuer.accessToken({ issuerFormat: 'original' }))).status).toBe(200);
-    expect((await getWithToken(app, '/me', issuer.accessToken({ region: 'eu-central-1' }))).status).toBe(200);
-  });
 
-  it("reports down while a replica region's keys are missing", async () => {
-    await issuer.suspend();
-    try {
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+    });
+
+    afterAll(async () => {
+      await issuer.stop();
+    });
+
+    it('[P7] starts with both formats accepted although the updated issuer answers 403, and reports up', async () => {
       app = await createApp(
         CognitoAuthModule.forRoot({
           userPoolId: issuer.userPoolId,
           clientId: issuer.clientId,
           replicaRegions: ['eu-central-1'],
-          jwks: { agent: issuer.awsAgent(), timeoutMs: 500 },
+          jwks: { agent: issuer.awsAgent() },
         }),
         [GuardedController],
       );
-      expect(app.get(CognitoAuthHealth).check().status).toBe('down');
-    } finally {
-      await issuer.resume();
-    }
-  });
-});
+      const updatedJwks = `${issuer.awsIssuer('updated')}/.well-known/jwks.json`;
+      expect(issuer.jwksRequestedUrls).toContain(updatedJwks); // the prefetch tried it, and got a 403
+      const report = app.get(CognitoAuthHealth).check();
+      expect(report.status).toBe('up');
+      expect(report.keySets.find(({ jwksUri }) => jwksUri === updatedJwks)).toMatchObject({
+        loaded: false,
+        failing: true,
+      });
+      expect((await getWithToken(app, '/me', issuer.accessToken({ issuerFormat: 'original' }))).status).toBe(200);
+      expect((await getWithToken(app, '/me', issuer.accessToken({ region: 'eu-central-1' }))).status).toBe(200);
+    });
+
+    it("reports down while a replica region's keys are missing", async () => {
+      await issuer.suspend();
+      try {
+        app = await createApp(
+          CognitoAuthModule.forRoot({
+            userPoolId: issuer.userPoolId,
+            clientId: issuer.clientId,
+            replicaRegions: ['eu-central-1'],
+            jwks: { agent: issuer.awsAgent(), timeoutMs: 500 },
+          }),
+          [GuardedController],
+        );
+        expect(app.get(CognitoAuthHealth).check().status).toBe('down');
+      } finally {
+        await issuer.resume();
+      }
+    });
+  },
+);
 
 describe('replicaRegions fails the start, naming the option', () => {
   const valid = { userPoolId: 'us-east-1_Replica01', clientId: 'client' };

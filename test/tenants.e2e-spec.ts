@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import {
   COGNITO_AUTH_CONFIG,
   CognitoAuthModule,
@@ -202,5 +203,45 @@ describe.each(platforms)('tenants resolved at run time on %s', (...platform) => 
     expect((await getWithToken(app, '/me', staff.accessToken())).status).toBe(200);
     expect((await getWithToken(app, '/me', tenants[2]!.accessToken())).status).toBe(200);
     expect(calls.map(({ userPoolId }) => userPoolId)).toEqual([tenants[2]!.userPoolId]);
+  });
+});
+
+describe('what a failing tenant resolver logs', () => {
+  it('[T6] logs a failing resolver once per outage, and says when it answers again', async () => {
+    const lines: { level: string; message: string }[] = [];
+    const capture = (level: string) => (message: unknown) => void lines.push({ level, message: String(message) });
+    const logger = { log: capture('log'), error: capture('error'), warn: capture('warn'), debug: capture('debug') };
+    const server = await CognitoTestIssuer.start();
+    const tenant = server.forPool('us-east-1_Tenant001');
+    let failing = true;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CognitoAuthModule.forRoot({
+          userPools: [],
+          tenants: {
+            resolve: ({ userPoolId }) => {
+              if (failing) throw new Error('tenant table down');
+              return { userPoolId, clientId: tenant.clientId, issuer: tenant.issuer };
+            },
+          },
+        }),
+      ],
+      controllers: [GuardedController],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger }).init();
+    try {
+      const base = server.issuer.slice(0, server.issuer.lastIndexOf('/'));
+      for (let i = 0; i < 4; i++) {
+        const token = server.accessToken({ claims: { iss: `${base}/us-east-1_Other${i}` } });
+        expect((await getWithToken(app, '/me', token)).status).toBe(503);
+      }
+      failing = false;
+      expect((await getWithToken(app, '/me', tenant.accessToken())).status).toBe(200);
+      expect(lines.filter((line) => line.level === 'error')).toHaveLength(1);
+      expect(lines.filter((line) => line.level === 'log' && line.message.includes('answers again'))).toHaveLength(1);
+    } finally {
+      await app.close();
+      await server.stop();
+    }
   });
 });
