@@ -86,7 +86,7 @@ export interface CognitoUserPoolOptions {
   /**
    * The path of a JWKS file (`{ "keys": [...] }`, e.g. a saved copy of the pool's
    * `/.well-known/jwks.json`) holding the pool's public keys, read once while the application
-   * starts: the keys are then never fetched. For air-gapped hosts, cold starts without a fetch, or
+   * starts (a relative path is taken from the working directory): the keys are then never fetched. For air-gapped hosts, cold starts without a fetch, or
    * pinned keys. The trade: no automatic rotation, a token signed with a key the file lacks is a 401
    * until the file is updated and the app restarted. The same key filter applies as to a fetched
    * JWKS; a file that is missing, not a JWKS, or has no usable key fails the start. Not with
