@@ -2,6 +2,7 @@ import type { Agent } from 'node:http';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import type { CognitoRevocationOptions } from './revocation/revocation-options';
 import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
+import type { CognitoTenantResolver } from './tenant-resolver';
 import type { CognitoVerifyHook } from './verify-hook';
 
 /** How the pool's JWKS is fetched and cached. */
@@ -83,6 +84,47 @@ export interface CognitoUserPoolOptions {
    * @default `<issuer>/.well-known/jwks.json`, for each accepted issuer
    */
   jwksUri?: string;
+  /**
+   * The path of a JWKS file (`{ "keys": [...] }`, e.g. a saved copy of the pool's
+   * `/.well-known/jwks.json`) holding the pool's public keys, read once while the application
+   * starts (a relative path is taken from the working directory): the keys are then never fetched. For air-gapped hosts, cold starts without a fetch, or
+   * pinned keys. The trade: no automatic rotation, a token signed with a key the file lacks is a 401
+   * until the file is updated and the app restarted. The same key filter applies as to a fetched
+   * JWKS; a file that is missing, not a JWKS, or has no usable key fails the start. Not with
+   * `jwksUri` or `jwksInline`.
+   */
+  jwksFile?: string;
+  /**
+   * The pool's JWKS itself (`{ keys: [...] }`), e.g. imported from a JSON file: its keys are never
+   * fetched. The same trade and rules as `jwksFile`. Not with `jwksUri` or `jwksFile`.
+   */
+  jwksInline?: CognitoJwks;
+  /**
+   * The AWS regions the pool is replicated to (Multi-Region replication), for pools whose issuer
+   * configuration is `ORIGINAL`: there, a token issued in a replica region says so in its `iss`,
+   * `https://cognito-idp.<replica region>.amazonaws.com/<userPoolId>` (the pool id keeps the primary
+   * region), and its keys come from `<that issuer>/.well-known/jwks.json`, unless the entry gives its
+   * own `jwksUri`. The pool's `jwksUri` applies to the primary region only. Pools set to `UPDATED`
+   * need none of this: every region issues the primary region's updated issuer. Not with `issuer` or
+   * `issuerFormat: 'updated'`.
+   * @example replicaRegions: ['eu-west-1', 'eu-central-1']
+   * @default none
+   */
+  replicaRegions?: readonly (string | CognitoReplicaRegion)[];
+}
+
+/** A replica region of a pool, with where its keys are fetched from. */
+export interface CognitoReplicaRegion {
+  /** The AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /** @default `https://cognito-idp.<region>.amazonaws.com/<userPoolId>/.well-known/jwks.json` */
+  jwksUri?: string;
+}
+
+/** A JSON Web Key Set, as a pool serves it under `/.well-known/jwks.json`. */
+export interface CognitoJwks {
+  /** Public keys as JWKs (`kty`, `kid`, `n`, `e`, …); those that cannot verify a Cognito token are ignored. */
+  readonly keys: readonly Record<string, unknown>[];
 }
 
 /** What applies to every pool. */
@@ -130,6 +172,14 @@ export interface CognitoAuthCommonOptions {
    */
   verify?: CognitoVerifyHook;
   /**
+   * Pools resolved at run time (one pool per tenant, a tenant table): a token whose `iss` no
+   * configured pool has is looked up with `tenants.resolve`, and verified as a pool of the options it
+   * returns. Its keys come from that pool (its `jwksUri`, or the issuers derived from its
+   * `userPoolId`), never from the token; an `iss` the returned pool does not issue is refused. See
+   * docs/pools.md.
+   */
+  tenants?: CognitoTenantOptions;
+  /**
    * Revocation: refuse tokens revoked through `CognitoRevocationService` (or the CLI's `revoke`), on
    * every instance that shares `store`, checked in memory after every other check. See
    * docs/revocation.md.
@@ -170,6 +220,32 @@ export interface CognitoMeterProvider {
   getMeter(name: string, version?: string): object;
 }
 
+/** Pools resolved at run time, and the bounds of what is cached of them. */
+export interface CognitoTenantOptions {
+  /**
+   * The pool options (`userPoolId`, `clientId`, …; not `jwksFile`) of the pool that issues
+   * `issuer`, or `null` / `undefined` when it is none of your tenants' (401 "Token issuer not
+   * accepted"). A throw or rejection is a 503, logged, and not cached.
+   */
+  resolve: CognitoTenantResolver;
+  /**
+   * Most issuers remembered, accepted and unknown alike; the least recently used goes first. Also
+   * bounds the key sets of tenants.
+   * @default 1000
+   */
+  maxEntries?: number;
+  /** How long an accepted issuer's answer is kept, in ms. @default 600000 (10 minutes) */
+  ttlMs?: number;
+  /** How long an "unknown" answer is kept, in ms. @default 60000 (1 minute) */
+  negativeTtlMs?: number;
+  /**
+   * Most distinct issuers being resolved at once; a token of another issuer not yet cached then
+   * answers 503 without a call, so a flood of forged issuers cannot flood the resolver.
+   * @default 10
+   */
+  maxPending?: number;
+}
+
 /**
  * Options of `CognitoAuthModule.forRoot()`, or what the `useFactory` of `forRootAsync()` returns: one
  * pool's options at the top level, or several pools in `userPools`. Validated once when the
@@ -187,6 +263,7 @@ export interface CognitoSinglePoolOptions extends CognitoUserPoolOptions, Cognit
  * refused without a fetch. Keys are cached per JWKS URI.
  */
 export interface CognitoMultiPoolOptions extends CognitoAuthCommonOptions {
+  /** The pools; may be empty with `tenants`. */
   userPools: readonly CognitoUserPoolOptions[];
   userPoolId?: undefined;
   clientId?: undefined;

@@ -4,6 +4,8 @@ import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { DEFAULT_METER_NAME } from './cognito-auth.metrics';
 import { CognitoConfigError } from './errors';
 import { resolveRevocationOptions, type CognitoRevocationConfig } from './revocation/revocation-options';
+import { inlineJwks, readJwksFile, type StaticJwks } from './static-key-set';
+import { TenantPools, type CognitoTenantResolver, type TenantIssuer } from './tenant-resolver';
 import { createTokenExtractor } from './token-extractor';
 import type { CognitoVerifyHook } from './verify-hook';
 
@@ -15,13 +17,28 @@ export interface CognitoPoolConfig {
   readonly tokenUse: readonly CognitoTokenUse[];
   /** The issuers accepted for this pool, each with the JWKS URI its keys come from. */
   readonly issuers: readonly { readonly issuer: string; readonly jwksUri: string }[];
+  /**
+   * The keys of `jwksFile` or `jwksInline`, read at start: never fetched. Each of `issuers` then has
+   * `staticJwks.id` as its `jwksUri`. `null`: the keys are fetched.
+   */
+  readonly staticJwks: StaticJwks | null;
+  /**
+   * The Multi-Region replicas of `replicaRegions`, each with the issuer its tokens carry and where its
+   * keys are (also listed in `issuers`). Empty for a pool with none.
+   */
+  readonly replicas: readonly { readonly region: string; readonly issuer: string; readonly jwksUri: string }[];
 }
 
 /** The module options once validated and with every default filled in. */
 export interface CognitoAuthConfig {
   readonly pools: readonly CognitoPoolConfig[];
-  /** Every accepted `iss`, to its pool and JWKS URI (a Map: an `iss` of `__proto__` is just unknown). */
+  /**
+   * Every accepted `iss`, to its pool and JWKS URI (a Map: an `iss` of `__proto__` is just unknown).
+   * With `tenants`, `get` and `has` also answer the tenants' issuers the cache holds.
+   */
   readonly issuers: ReadonlyMap<string, { readonly pool: CognitoPoolConfig; readonly jwksUri: string }>;
+  /** The pools of `tenants`, resolved at run time; null without the option. */
+  readonly tenants: TenantPools<CognitoPoolConfig> | null;
   readonly clockToleranceSeconds: number;
   readonly jwks: {
     readonly cacheMaxAgeMs: number;
@@ -66,7 +83,17 @@ const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id'];
 const ISSUER_FORMATS = ['original', 'updated', 'both'];
-const POOL_OPTION_KEYS = ['userPoolId', 'clientId', 'tokenUse', 'issuer', 'issuerFormat', 'jwksUri'];
+const POOL_OPTION_KEYS = [
+  'userPoolId',
+  'clientId',
+  'tokenUse',
+  'issuer',
+  'issuerFormat',
+  'jwksUri',
+  'jwksFile',
+  'jwksInline',
+  'replicaRegions',
+];
 const COMMON_OPTION_KEYS = [
   'clockToleranceSeconds',
   'jwks',
@@ -77,6 +104,7 @@ const COMMON_OPTION_KEYS = [
   'verify',
   'metrics',
   'revocation',
+  'tenants',
 ];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
@@ -96,9 +124,10 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   }
   const multi = options.userPools !== undefined;
   rejectUnknownKeys(options, multi ? MULTI_POOL_KEYS : SINGLE_POOL_KEYS, '');
-  const pools = multi ? poolList(options.userPools) : [pool(options, '')];
+  const pools = multi ? poolList(options.userPools, options.tenants !== undefined) : [pool(options, '')];
 
-  const issuers = new Map<string, { pool: CognitoPoolConfig; jwksUri: string }>();
+  const tenants = tenantPools(options.tenants);
+  const issuers = new IssuerMap(tenants);
   pools.forEach((config, index) => {
     for (const { issuer, jwksUri } of config.issuers) {
       const other = issuers.get(issuer);
@@ -128,6 +157,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
   return {
     pools,
     issuers,
+    tenants,
     clockToleranceSeconds: number('clockToleranceSeconds', options.clockToleranceSeconds, 0, 0),
     jwks: {
       // Integers within a timer's range: AbortSignal.timeout() throws past 2^32 - 1.
@@ -146,14 +176,15 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     extractToken: createTokenExtractor(options.tokenFrom),
     verify: verifyHook(options.verify),
     revocation: resolveRevocationOptions(options.revocation),
-    realm: pools.map((config) => config.userPoolId).join(' '),
+    realm: pools.map((config) => config.userPoolId).join(' ') || 'cognito',
     strategyName: `cognito#${++instances}`,
     metrics: metricsOptions(options.metrics),
   };
 }
 
-function poolList(value: unknown): CognitoPoolConfig[] {
-  if (!Array.isArray(value) || value.length === 0) {
+function poolList(value: unknown, withTenants: boolean): CognitoPoolConfig[] {
+  // With tenants every pool may come from the resolver.
+  if (!Array.isArray(value) || (value.length === 0 && !withTenants)) {
     throw new CognitoConfigError('userPools', `must be a non-empty array of pools, got ${describe(value)}`);
   }
   return value.map((entry: unknown, index) => {
@@ -174,12 +205,98 @@ function pool(options: Record<string, unknown>, prefix: string): CognitoPoolConf
       `must be "<region>_<id>" such as "us-east-1_AbC123xyz", got ${describe(userPoolId)}`,
     );
   }
+  const jwks = staticJwks(options, prefix);
+  const replicas = replicaIssuers(options, userPoolId, prefix);
+  const issuers = [
+    ...poolIssuers(options, userPoolId, prefix),
+    ...replicas.map(({ issuer, jwksUri }) => ({ issuer, jwksUri })),
+  ];
   return {
     userPoolId,
     clientIds: clientIds(options, prefix),
     tokenUse: tokenUses(options.tokenUse, prefix),
-    issuers: poolIssuers(options, userPoolId, prefix),
+    // Every issuer of the pool verifies with the one static set: nothing is derived to fetch.
+    issuers: jwks ? issuers.map(({ issuer }) => ({ issuer, jwksUri: jwks.id })) : issuers,
+    staticJwks: jwks,
+    replicas: jwks ? replicas.map((replica) => ({ ...replica, jwksUri: jwks.id })) : replicas,
   };
+}
+
+const REPLICA_KEYS = new Set(['region', 'jwksUri']);
+
+/**
+ * The issuers of a pool's Multi-Region replicas. With the ORIGINAL issuer format a replica puts its
+ * own region in `iss`, `https://cognito-idp.<replica region>.amazonaws.com/<userPoolId>` (the pool id
+ * keeps the primary region), and serves its keys under that issuer, like any ORIGINAL issuer
+ * ("hosted in the user pool's region and provides OIDC endpoints specific to that region",
+ * IssuerConfigurationType). With the UPDATED format every region issues the primary region's
+ * `issuer-cognito-idp` issuer, so replicas need no entry (aws-jwt-verify#282, PR #285).
+ */
+function replicaIssuers(
+  options: Record<string, unknown>,
+  userPoolId: string,
+  prefix: string,
+): { region: string; issuer: string; jwksUri: string }[] {
+  const value = options.replicaRegions;
+  const option = `${prefix}replicaRegions`;
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new CognitoConfigError(option, `must be an array of AWS regions, got ${describe(value)}`);
+  }
+  if (options.issuer !== undefined) {
+    throw new CognitoConfigError(
+      option,
+      "cannot be combined with issuer: replicas' issuers are derived from the pool id",
+    );
+  }
+  if (options.issuerFormat === 'updated') {
+    throw new CognitoConfigError(
+      option,
+      'has no effect with issuerFormat "updated": every region then issues the primary region\'s issuer',
+    );
+  }
+  const primary = userPoolId.slice(0, userPoolId.lastIndexOf('_'));
+  const seen = new Set([primary]);
+  return value.map((entry: unknown, index) => {
+    const at = `${option}[${index}]`;
+    const replica = typeof entry === 'string' ? { region: entry } : entry;
+    if (!isPlainObject(replica)) {
+      throw new CognitoConfigError(at, `must be a region or { region, jwksUri? }, got ${describe(entry)}`);
+    }
+    rejectUnknownKeys(replica, REPLICA_KEYS, `${at}.`);
+    const { region } = replica;
+    if (typeof region !== 'string' || !AWS_REGION.test(region)) {
+      throw new CognitoConfigError(at, `must name an AWS region such as "eu-west-1", got ${describe(region)}`);
+    }
+    if (seen.has(region)) {
+      throw new CognitoConfigError(
+        at,
+        region === primary ? `"${region}" is the pool's primary region` : `lists "${region}" twice`,
+      );
+    }
+    seen.add(region);
+    if (replica.jwksUri !== undefined && (options.jwksFile !== undefined || options.jwksInline !== undefined)) {
+      throw new CognitoConfigError(`${at}.jwksUri`, "cannot be combined with the pool's jwksFile or jwksInline");
+    }
+    const issuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+    const jwksUri =
+      replica.jwksUri === undefined ? `${issuer}/.well-known/jwks.json` : httpUrl(`${at}.jwksUri`, replica.jwksUri);
+    return { region, issuer, jwksUri };
+  });
+}
+
+/** The keys of `jwksFile` / `jwksInline`, or null when the pool's keys are fetched. */
+function staticJwks(options: Record<string, unknown>, prefix: string): StaticJwks | null {
+  const given = (['jwksUri', 'jwksFile', 'jwksInline'] as const).filter((key) => options[key] !== undefined);
+  if (given.length > 1) {
+    throw new CognitoConfigError(
+      `${prefix}${given[1]}`,
+      `cannot be combined with ${given[0]}: a pool's keys come from one place`,
+    );
+  }
+  if (options.jwksFile !== undefined) return readJwksFile(`${prefix}jwksFile`, options.jwksFile);
+  if (options.jwksInline !== undefined) return inlineJwks(`${prefix}jwksInline`, options.jwksInline);
+  return null;
 }
 
 /**
@@ -226,6 +343,54 @@ function poolIssuers(
   if (format !== 'updated') issuers.push(`https://cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   if (format !== 'original') issuers.push(`https://issuer-cognito-idp.${region}.amazonaws.com/${userPoolId}`);
   return issuers.map(withJwks);
+}
+
+/** The configured pools' issuers, and (for `get` / `has`) the tenants' ones the cache holds. */
+class IssuerMap extends Map<string, TenantIssuer<CognitoPoolConfig>> {
+  constructor(private readonly tenants: TenantPools<CognitoPoolConfig> | null) {
+    super();
+  }
+
+  override get(issuer: string): TenantIssuer<CognitoPoolConfig> | undefined {
+    return super.get(issuer) ?? this.tenants?.peek(issuer);
+  }
+
+  override has(issuer: string): boolean {
+    return this.get(issuer) !== undefined;
+  }
+}
+
+const TENANT_OPTION_KEYS = new Set(['resolve', 'maxEntries', 'ttlMs', 'negativeTtlMs', 'maxPending']);
+// A tenant's options come at run time: reading a file then would block a request.
+const TENANT_POOL_KEYS = new Set(POOL_OPTION_KEYS.filter((key) => key !== 'jwksFile'));
+
+function tenantPools(value: unknown): TenantPools<CognitoPoolConfig> | null {
+  if (value === undefined) return null;
+  if (!isPlainObject(value)) throw new CognitoConfigError('tenants', `must be an object, got ${describe(value)}`);
+  rejectUnknownKeys(value, TENANT_OPTION_KEYS, 'tenants.');
+  if (typeof value.resolve !== 'function') {
+    throw new CognitoConfigError(
+      'tenants.resolve',
+      `must be a function ({ issuer, userPoolId }) => pool options, got ${describe(value.resolve)}`,
+    );
+  }
+  const options = {
+    maxEntries: integer('tenants.maxEntries', value.maxEntries, 1_000, 1),
+    ttlMs: integer('tenants.ttlMs', value.ttlMs, 600_000, 1),
+    negativeTtlMs: integer('tenants.negativeTtlMs', value.negativeTtlMs, 60_000, 1),
+    maxPending: integer('tenants.maxPending', value.maxPending, 10, 1),
+  };
+  return new TenantPools(value.resolve as CognitoTenantResolver, options, (resolved, issuer) => {
+    const prefix = 'tenants.resolve().';
+    if (!isPlainObject(resolved)) {
+      throw new CognitoConfigError('tenants.resolve()', `must return pool options or null, got ${describe(resolved)}`);
+    }
+    rejectUnknownKeys(resolved, TENANT_POOL_KEYS, prefix);
+    const config = pool(resolved, prefix);
+    // The JWKS URI is the resolved pool's; the token only picks which of its issuers applies.
+    const entry = config.issuers.find((candidate) => candidate.issuer === issuer);
+    return entry === undefined ? null : { pool: config, jwksUri: entry.jwksUri };
+  });
 }
 
 function verifyHook(value: unknown): CognitoVerifyHook | null {

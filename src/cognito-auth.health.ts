@@ -1,14 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CognitoAuthConfig } from './cognito-auth.config';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
 
 /** The state of one JWKS URI's keys. */
 export interface CognitoKeySetHealth {
+  /** Where the keys are fetched from; `file:///…` for `jwksFile`, `inline:<option>` for `jwksInline`. */
   readonly jwksUri: string;
+  /**
+   * `remote`: fetched from `jwksUri`; `file` / `inline`: given in the options, read once at start
+   * and never fetched (always loaded, never failing).
+   */
+  readonly source: 'remote' | 'file' | 'inline';
   /** Whether keys are held (possibly stale): tokens signed with them verify. */
   readonly loaded: boolean;
   /** Usable keys held. */
   readonly keys: number;
-  /** Last successful fetch, ISO 8601, or null if none yet. */
+  /** Last successful fetch (for `file` / `inline`: when the keys were read), ISO 8601, or null if none yet. */
   readonly fetchedAt: string | null;
   /** Whether the last fetch failed (keys held keep working: stale-if-error). */
   readonly failing: boolean;
@@ -18,7 +26,13 @@ export interface CognitoKeySetHealth {
 
 /** What `CognitoAuthHealth.check()` reports. */
 export interface CognitoAuthHealthReport {
-  /** `up` when every JWKS URI has keys loaded. */
+  /**
+   * `up` when every pool can verify its tokens: keys are loaded for at least one of the pool's
+   * issuers in its primary region, and for each of its `replicaRegions`. A pool accepting both issuer
+   * formats (the default) is up on either: one whose issuer configuration is `ORIGINAL` has no JWKS
+   * under the updated issuer (Cognito answers 403 there, aws-jwt-verify#279), and must not be reported
+   * down, and so never ready, for it.
+   */
   readonly status: 'up' | 'down';
   readonly keySets: readonly CognitoKeySetHealth[];
   /**
@@ -48,12 +62,16 @@ export interface CognitoAuthHealthReport {
  */
 @Injectable()
 export class CognitoAuthHealth {
-  constructor(private readonly keys: JwksKeyProvider) {}
+  constructor(
+    private readonly keys: JwksKeyProvider,
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+  ) {}
 
   check(): CognitoAuthHealthReport {
     const now = Date.now();
     const keySets = [...this.keys.keySets].map(([jwksUri, keySet]) => ({
       jwksUri,
+      source: keySet.source,
       loaded: keySet.loaded,
       keys: keySet.size,
       fetchedAt: keySet.fetchedAtMs === null ? null : new Date(keySet.fetchedAtMs).toISOString(),
@@ -62,7 +80,7 @@ export class CognitoAuthHealth {
     }));
     const cache = this.keys.verifiedTokens;
     return {
-      status: keySets.every((keySet) => keySet.loaded) ? 'up' : 'down',
+      status: this.config.pools.every((pool) => this.canVerify(pool)) ? 'up' : 'down',
       keySets,
       verifiedTokenCache: cache && {
         entries: cache.size,
@@ -70,5 +88,12 @@ export class CognitoAuthHealth {
         maxEntriesPerUser: cache.maxEntriesPerUser,
       },
     };
+  }
+
+  private canVerify(pool: CognitoAuthConfig['pools'][number]): boolean {
+    const loaded = (jwksUri: string) => this.keys.keySets.get(jwksUri)?.loaded === true;
+    const replicaIssuers = new Set(pool.replicas.map(({ issuer }) => issuer));
+    const primary = pool.issuers.filter(({ issuer }) => !replicaIssuers.has(issuer));
+    return primary.some(({ jwksUri }) => loaded(jwksUri)) && pool.replicas.every(({ jwksUri }) => loaded(jwksUri));
   }
 }

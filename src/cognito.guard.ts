@@ -38,6 +38,7 @@ import {
   JwksUnavailableError,
   RevocationStateUnavailableError,
   UnsupportedContextError,
+  TenantResolverError,
 } from './errors';
 import { GROUPS_METADATA } from './groups.decorator';
 import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
@@ -140,7 +141,8 @@ export class CognitoGuard extends AuthGuard() {
     const cache = this.keys.verifiedTokens;
     const token = cache === null ? null : this.config.extractToken(request);
     const cached = token ? cache?.get(token) : undefined;
-    if (cached !== undefined) {
+    // A tenant's pool may have left the tenant cache since: then the token is verified afresh.
+    if (cached !== undefined && this.config.issuers.has(cached.iss)) {
       request.user = cached;
       this.metrics.cacheHit();
       this.keys.refreshIfStale();
@@ -296,7 +298,11 @@ export class CognitoGuard extends AuthGuard() {
   protected createHttpException(error: CognitoAuthError, context: ExecutionContext): HttpException {
     this.logger.debug(`Refused ${context.getClass().name}.${context.getHandler().name}: ${error.code}`);
     const realm = `Bearer realm="${this.config.realm}"`;
-    if (error instanceof JwksUnavailableError || error instanceof RevocationStateUnavailableError) {
+    if (
+      error instanceof JwksUnavailableError ||
+      error instanceof RevocationStateUnavailableError ||
+      error instanceof TenantResolverError
+    ) {
       if (error instanceof JwksUnavailableError) {
         this.setHeader(context, 'Retry-After', String(this.retryAfterSeconds(error)));
       }

@@ -56,7 +56,9 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
           (error: unknown) => done(error),
         );
       },
-      issuer: [...config.issuers.keys()],
+      // With tenants the accepted issuers are not known in advance: the key provider has picked the key
+      // by the token's `iss` among the accepted ones, so a signature that verifies binds that `iss`.
+      issuer: config.tenants ? undefined : [...config.issuers.keys()],
       algorithms: [COGNITO_JWT_ALGORITHM],
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
       passReqToCallback: true,

@@ -315,3 +315,15 @@ export class RevocationStoreUnavailableError extends CognitoAuthError {
 export class RevocationRequestInvalidError extends CognitoAuthError {
   readonly code = 'ERR_REVOCATION_REQUEST_INVALID';
 }
+
+/**
+ * The app's `tenants.resolve` threw or rejected (or returned options that fail validation, or too many
+ * resolutions are under way, `tenants.maxPending`), so the token's pool is not known. Answered 503: the
+ * client did nothing wrong. The resolver's error is the `cause`; it is not cached, the next token asks again.
+ */
+export class TenantResolverError extends CognitoAuthError {
+  readonly code = 'ERR_TENANT_RESOLVER_FAILED';
+  constructor(options?: { cause?: unknown }) {
+    super('User pool unavailable', options);
+  }
+}

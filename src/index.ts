@@ -2,11 +2,14 @@ export type {
   CognitoAuthCommonOptions,
   CognitoAuthModuleOptions,
   CognitoIssuerFormat,
+  CognitoJwks,
   CognitoJwksOptions,
   CognitoMeterProvider,
   CognitoMetricsOptions,
   CognitoMultiPoolOptions,
+  CognitoReplicaRegion,
   CognitoSinglePoolOptions,
+  CognitoTenantOptions,
   CognitoTokenCacheOptions,
   CognitoUserPoolOptions,
 } from './cognito-auth-options.interface';
@@ -41,6 +44,7 @@ export { ProhibitedGroups, PROHIBITED_GROUPS_METADATA } from './prohibited-group
 export { Public, type PublicOptions } from './public.decorator';
 export * from './revocation';
 export { Scopes, SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
+export type { CognitoTenantQuery, CognitoTenantResolver } from './tenant-resolver';
 export { TokenUse, TOKEN_USE_METADATA } from './token-use.decorator';
 export type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
 export { UserPool, USER_POOL_METADATA } from './user-pool.decorator';

@@ -143,9 +143,9 @@ export class JwksFetcher {
  * Whether a `keys` entry could verify a Cognito token: an object with `kty: "RSA"`, `use` absent or
  * `sig`, `alg` absent or RS256, a `kid`, and `n` and `e` strings. Cheap checks on the JSON, so that
  * what is dropped costs no import and does not count towards `MAX_JWKS_KEYS`; the key set checks the
- * imported key itself (size, exponent).
+ * imported key itself (size, exponent). Static key sets (`jwksFile`, `jwksInline`) apply it too.
  */
-function isRs256SigningJwk(entry: unknown): entry is object {
+export function isRs256SigningJwk(entry: unknown): entry is object {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false;
   const { kty, use, alg, kid, n, e } = entry as Record<string, unknown>;
   return (

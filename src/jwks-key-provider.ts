@@ -1,11 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { CognitoAuthConfig } from './cognito-auth.config';
+import type { KeyObject } from 'node:crypto';
+import type { CognitoAuthConfig, CognitoPoolConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 import { IssuerMismatchError, TokenTooLargeError } from './errors';
 import { IssuerMismatchLog } from './issuer-mismatch-log';
-import { JwksKeySet } from './jwks-key-set';
+import { JwksKeySet, type KeySet } from './jwks-key-set';
+import { StaticKeySet, staticKeySetFor } from './static-key-set';
 import { decodeJwt } from './jwt';
 import { VerifiedTokenCache, type VerifiedTokenSource } from './verified-token-cache';
 
@@ -24,17 +26,22 @@ const MAX_CACHED_TOKEN_LENGTH = 8192;
  */
 @Injectable()
 export class JwksKeyProvider implements OnApplicationBootstrap {
-  /** One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. */
-  readonly keySets: ReadonlyMap<string, JwksKeySet>;
+  /**
+   * One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. A pool
+   * with `jwksFile` / `jwksInline` has a `StaticKeySet` under its `staticJwks.id`.
+   */
+  readonly keySets: ReadonlyMap<string, KeySet>;
   readonly verifiedTokens: VerifiedTokenCache | null;
   /** Each verified payload's token and key, until the guard accepts (and caches) it. */
   private readonly verified = new WeakMap<CognitoJwtPayload, KeySource>();
   /** Made on the first refused issuer (most apps never see one). */
   private issuerMismatches?: IssuerMismatchLog;
+  /** The key sets of tenants' pools (`tenants`), least recently used first. */
+  private readonly tenantKeySets = new Map<string, KeySet>();
 
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
-    @Inject(CognitoAuthMetrics) metrics: CognitoAuthMetrics,
+    @Inject(CognitoAuthMetrics) private readonly metrics: CognitoAuthMetrics,
   ) {
     this.verifiedTokens =
       config.cache &&
@@ -42,21 +49,22 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
         maxEntries: config.cache.maxEntries,
         maxEntriesPerUser: config.cache.maxEntriesPerUser,
         maxTokenLength: MAX_CACHED_TOKEN_LENGTH,
-        heldKey: (jwksUri, kid) => this.keySets.get(jwksUri)?.heldKey(kid),
+        heldKey: (jwksUri, kid) => this.heldKey(jwksUri, kid),
       });
     const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
-    this.keySets = new Map(
+    this.keySets = new Map<string, KeySet>(
       [...uris].map((jwksUri) => [
         jwksUri,
-        new JwksKeySet({
-          jwksUri,
-          cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
-          cooldownMs: config.jwks.cooldownMs,
-          timeoutMs: config.jwks.timeoutMs,
-          agent: config.jwks.agent,
-          onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
-          onFetch: (ok) => metrics.jwksFetch(ok),
-        }),
+        staticKeySetFor(config, jwksUri) ??
+          new JwksKeySet({
+            jwksUri,
+            cacheMaxAgeMs: config.jwks.cacheMaxAgeMs,
+            cooldownMs: config.jwks.cooldownMs,
+            timeoutMs: config.jwks.timeoutMs,
+            agent: config.jwks.agent,
+            onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+            onFetch: (ok) => metrics.jwksFetch(ok),
+          }),
       ]),
     );
   }
@@ -81,13 +89,66 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     const { payload, kid } = decodeJwt(token);
     // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
     // nothing: forged tokens cannot grow memory.
-    const issuer = this.config.issuers.get(payload.iss as string);
+    const issuer = await this.issuerOf(payload.iss);
     if (issuer === undefined) {
       (this.issuerMismatches ??= new IssuerMismatchLog(this.config.issuers.keys())).record(payload.iss);
       throw new IssuerMismatchError();
     }
-    const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
+    const key = await this.keySetOf(issuer).getKey(kid);
     return { token, jwksUri: issuer.jwksUri, kid, key };
+  }
+
+  /** The key set of a configured pool's or a resolved tenant's JWKS URI. */
+  private keySetOf(issuer: { readonly pool: CognitoPoolConfig; readonly jwksUri: string }): KeySet {
+    return this.keySets.get(issuer.jwksUri) ?? this.tenantKeySet(issuer);
+  }
+
+  /** The key held now for `kid` of `jwksUri`, no fetch: what a cached token's entry is checked against. */
+  private heldKey(jwksUri: string, kid: string): KeyObject | undefined {
+    return (this.keySets.get(jwksUri) ?? this.tenantKeySets.get(jwksUri))?.heldKey(kid);
+  }
+
+  /**
+   * A configured pool's issuer, or with `tenants` one the resolver accepts (cached within its TTL).
+   * @throws TenantResolverError
+   */
+  private async issuerOf(
+    iss: unknown,
+  ): Promise<{ readonly pool: CognitoPoolConfig; readonly jwksUri: string } | undefined> {
+    const { issuers, tenants } = this.config;
+    const known = issuers.get(iss as string);
+    // A tenant's issuer held past its TTL is asked again; a configured pool's never.
+    if (tenants === null || (known !== undefined && tenants.peek(iss as string) !== known)) return known;
+    return tenants.lookup(iss);
+  }
+
+  /**
+   * The key set of a tenant's pool, made when its issuer is first accepted: only issuers the resolver
+   * accepted get one, so only they are fetched. At most `tenants.maxEntries` are kept.
+   */
+  private tenantKeySet({ pool, jwksUri }: { readonly pool: CognitoPoolConfig; readonly jwksUri: string }): KeySet {
+    let keySet = this.tenantKeySets.get(jwksUri);
+    if (keySet !== undefined) {
+      this.tenantKeySets.delete(jwksUri);
+    } else {
+      const { jwks } = this.config;
+      keySet =
+        pool.staticJwks?.id === jwksUri
+          ? new StaticKeySet(pool.staticJwks)
+          : new JwksKeySet({
+              jwksUri,
+              cacheMaxAgeMs: jwks.cacheMaxAgeMs,
+              cooldownMs: jwks.cooldownMs,
+              timeoutMs: jwks.timeoutMs,
+              agent: jwks.agent,
+              onKeysRemoved: (uri, kids) => this.verifiedTokens?.forgetKeys(uri, kids),
+              onFetch: (ok) => this.metrics.jwksFetch(ok),
+            });
+    }
+    this.tenantKeySets.set(jwksUri, keySet);
+    const bound = this.config.tenants?.maxEntries ?? 0;
+    if (this.tenantKeySets.size > bound) this.tenantKeySets.delete(this.tenantKeySets.keys().next().value!);
+    return keySet;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { JwksClient, type SigningKey } from 'jwks-rsa';
+import { JwksClient } from 'jwks-rsa';
 import { COGNITO_JWT_ALGORITHM } from './cognito-auth.constants';
 import { JwksUnavailableError, KidNotFoundError } from './errors';
 import { JwksFetcher, JwksHttpStatusError } from './jwks-fetcher';
@@ -51,6 +51,24 @@ const FIRST_BACKOFF_MS = 1000;
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
+ * What the key provider and `CognitoAuthHealth` use of a key set, whether fetched (`JwksKeySet`) or
+ * given in the options (`StaticKeySet`).
+ */
+export interface KeySet {
+  /** Where the keys come from: fetched from a JWKS URI, read from `jwksFile`, or given as `jwksInline`. */
+  readonly source: 'remote' | 'file' | 'inline';
+  readonly loaded: boolean;
+  readonly size: number;
+  readonly fetchedAtMs: number | null;
+  readonly lastFetchFailed: boolean;
+  getKey(kid: string): Promise<KeyObject>;
+  /** The key held now for `kid`, without a fetch (what a verified-token cache entry is checked against). */
+  heldKey(kid: string): KeyObject | undefined;
+  refreshIfStale(): void;
+  refresh(): Promise<void>;
+}
+
+/**
  * The signing keys of one JWKS URI, cached as a whole set of `KeyObject`s built once per key, so no
  * request parses a PEM or waits on the network once the set is loaded.
  *
@@ -73,7 +91,8 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * Memory is bounded by the JWKS itself (the fetcher refuses bodies over 1 MiB and keeps 20 keys);
  * nothing is stored for a `kid` the JWKS does not have.
  */
-export class JwksKeySet {
+export class JwksKeySet implements KeySet {
+  readonly source = 'remote';
   private readonly logger = new Logger('CognitoAuth');
   private readonly client: JwksClient;
   private keys: ReadonlyMap<string, KeyObject> | null = null;
@@ -189,12 +208,15 @@ export class JwksKeySet {
   private async load(): Promise<void> {
     let keys: Map<string, KeyObject>;
     try {
-      keys = usableKeys(await this.client.getSigningKeys());
-      if (keys.size === 0) {
-        throw new Error(
-          `the JWKS has no RS256 key with a ${MIN_MODULUS_BITS}- to ${MAX_MODULUS_BITS}-bit modulus and exponent ${PUBLIC_EXPONENT}`,
-        );
-      }
+      const signingKeys = await this.client.getSigningKeys();
+      keys = usableKeys(
+        signingKeys.map((signingKey) => ({
+          kid: signingKey.kid,
+          alg: signingKey.alg,
+          importKey: () => createPublicKey(signingKey.getPublicKey()),
+        })),
+      );
+      if (keys.size === 0) throw new Error(`the JWKS has ${NO_USABLE_KEY}`);
     } catch (error) {
       if (this.failures === 0) {
         // Once per outage: a failing endpoint must not flood the log.
@@ -236,20 +258,32 @@ export class JwksKeySet {
   }
 }
 
+/** A key of a JWKS before the filter: its `kid`, its `alg`, and how to import it. */
+export interface CandidateKey {
+  readonly kid: unknown;
+  readonly alg: unknown;
+  /** Builds the public key; may throw for a malformed key, which is then skipped. */
+  importKey(): KeyObject;
+}
+
+/** What a JWKS that yields no usable key lacks, for the messages that say so. */
+export const NO_USABLE_KEY = `no RS256 key with a ${MIN_MODULUS_BITS}- to ${MAX_MODULUS_BITS}-bit modulus and exponent ${PUBLIC_EXPONENT}`;
+
 /**
  * The keys that may verify a Cognito token: RSA (not RSA-PSS, EC or `oct`), `alg` absent or RS256, a
- * modulus of 2048 to 8192 bits, public exponent 65537, and a `kid`. The fetcher has already dropped
- * entries whose `use` is not `sig` and kept at most `MAX_JWKS_KEYS`.
+ * modulus of 2048 to 8192 bits, public exponent 65537, and a `kid` (the first key of a `kid` wins).
+ * The one filter of fetched and static key sets alike; for fetched ones the fetcher has already
+ * dropped entries whose `use` is not `sig` and kept at most `MAX_JWKS_KEYS`.
  */
-function usableKeys(signingKeys: readonly SigningKey[]): Map<string, KeyObject> {
+export function usableKeys(candidates: Iterable<CandidateKey>): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
-  for (const signingKey of signingKeys) {
-    const { kid, alg } = signingKey;
+  for (const candidate of candidates) {
+    const { kid, alg } = candidate;
     if (typeof kid !== 'string' || kid.length === 0 || keys.has(kid)) continue;
     if (alg !== undefined && alg !== COGNITO_JWT_ALGORITHM) continue;
     let key: KeyObject;
     try {
-      key = createPublicKey(signingKey.getPublicKey());
+      key = candidate.importKey();
     } catch {
       continue;
     }

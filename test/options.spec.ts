@@ -94,6 +94,30 @@ describe('module options', () => {
       expect(config.realm).toBe('eu-west-1_AbC123xyz us-east-1_Other1');
     });
 
+    it("derives each replica region's issuer and JWKS URI; the pool's jwksUri stays with the primary", async () => {
+      const config = await startWith({
+        ...valid,
+        issuerFormat: 'original',
+        jwksUri: 'http://127.0.0.1:4566/keys.json',
+        replicaRegions: ['us-east-1', { region: 'ap-south-1', jwksUri: 'https://mirror.example/ap.json' }],
+      });
+      expect(config.pools[0]!.issuers).toEqual([
+        {
+          issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'http://127.0.0.1:4566/keys.json',
+        },
+        {
+          issuer: 'https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json',
+        },
+        {
+          issuer: 'https://cognito-idp.ap-south-1.amazonaws.com/eu-west-1_AbC123xyz',
+          jwksUri: 'https://mirror.example/ap.json',
+        },
+      ]);
+      expect(config.pools[0]!.replicas.map(({ region }) => region)).toEqual(['us-east-1', 'ap-south-1']);
+    });
+
     it('turns the verified-token cache off with cache: false', async () => {
       expect((await startWith({ ...valid, cache: false })).cache).toBeNull();
       expect((await startWith({ ...valid, cache: { maxEntries: 5 } })).cache).toEqual({
@@ -196,6 +220,18 @@ describe('module options', () => {
         { ...valid, revocation: { store: memoryStore, failClosed: 'yes' } },
         'revocation.failClosed',
       ],
+      ['a jwksFile that is not a path', { ...valid, jwksFile: 42 }, 'jwksFile'],
+      ['a jwksFile beside a jwksUri', { ...valid, jwksUri: 'http://127.0.0.1/k', jwksFile: '/k.json' }, 'jwksFile'],
+      ['a jwksInline that is not a JWKS', { ...valid, jwksInline: [] }, 'jwksInline'],
+      ['tenants without resolve', { userPools: [], tenants: {} }, 'tenants.resolve'],
+      ['a misspelt tenants option', { ...valid, tenants: { resolve: () => null, ttl: 5 } }, 'tenants.ttl'],
+      [
+        'a zero tenants.maxEntries',
+        { ...valid, tenants: { resolve: () => null, maxEntries: 0 } },
+        'tenants.maxEntries',
+      ],
+      ['userPools empty without tenants', { userPools: [], tenants: undefined }, 'userPools'],
+      ['a jwksInline with no keys', { userPools: [{ ...valid, jwksInline: { keys: [] } }] }, 'userPools[0].jwksInline'],
     ])('%s', async (_, options, option) => {
       const error = await startWith(options).then(
         () => undefined,

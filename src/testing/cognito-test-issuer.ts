@@ -8,8 +8,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { loadOrCreateKeysFile, saveKeysFile, type PersistedSigningKey } from './keys-file';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { CognitoSinglePoolOptions } from '../cognito-auth-options.interface';
 
 /** How `CognitoTestIssuer.start()` sets up the pool it pretends to be. */
@@ -34,6 +35,19 @@ export interface CognitoTestIssuerOptions {
    * `keysFile` on `port`, which must then be given). `resume()` starts serving. @default true
    */
   listen?: boolean;
+  /**
+   * AWS regions the pool is replicated to (Multi-Region replication). Each gets a signing key of its
+   * own, its JWKS served to `awsAgent()` requests for `https://cognito-idp.<region>.amazonaws.com/…`;
+   * `accessToken({ region })` signs with it. @default none
+   */
+  replicaRegions?: string[];
+  /**
+   * The pool's issuer configuration, as `awsAgent()` requests see it. `'ORIGINAL'`: the updated
+   * issuer (`issuer-cognito-idp`) serves no JWKS but a 403, as Cognito does for a pool that has not
+   * opted into it (aws-jwt-verify#279). `'UPDATED'`: it serves every region's keys (updated issuers
+   * host the same JWKS in every region). @default 'UPDATED'
+   */
+  issuerConfiguration?: 'ORIGINAL' | 'UPDATED';
 }
 
 /** What a token of `accessToken()` / `idToken()` says about its user. */
@@ -48,6 +62,21 @@ export interface TestTokenOptions {
   claims?: Record<string, unknown>;
   /** Header fields to add or override (`kid`, `alg`); a field set to `undefined` is removed. */
   header?: Record<string, unknown>;
+  /**
+   * Issue the token as the pool's endpoint in this AWS region (a Multi-Region replica, or the
+   * primary region): signed with that region's key, `iss` in AWS's spelling for it (see
+   * `issuerFormat`). Keys of a region not in `replicaRegions` are made on first use.
+   * @default the loopback `issuer`, the current key
+   */
+  region?: string;
+  /**
+   * `iss` in AWS's spelling instead of the loopback `issuer`: `'original'` is
+   * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` (`region`, or the pool's primary
+   * region), `'updated'` is `https://issuer-cognito-idp.<primary region>.amazonaws.com/<userPoolId>`,
+   * whatever region issues it. Verify such tokens through `awsAgent()`.
+   * @default 'original' when `region` is given, else the loopback `issuer`
+   */
+  issuerFormat?: 'original' | 'updated';
 }
 
 /** A fault the JWKS endpoint simulates, for testing how an app answers when keys cannot be fetched. */
@@ -120,7 +149,16 @@ interface SigningKey {
 export class CognitoTestIssuer {
   /** How many times the JWKS has been requested, faults included. */
   jwksRequests = 0;
+  /** Each JWKS request's URL as the client asked for it (`https://cognito-idp.…` through `awsAgent()`). */
+  readonly jwksRequestedUrls: string[] = [];
   private keys: SigningKey[] = [];
+  /** The issuer whose server this one's JWKS is served by (itself, unless made by `forPool()`). */
+  private root: CognitoTestIssuer = this;
+  /** The pools of `forPool()`, by pool id (on the root issuer). */
+  private readonly pools = new Map<string, CognitoTestIssuer>();
+  /** The replica regions' signing keys. */
+  private readonly regionKeys = new Map<string, SigningKey>();
+  private issuerConfiguration: 'ORIGINAL' | 'UPDATED' = 'UPDATED';
   private keysFile: string | undefined;
   private fault: JwksFault | null = null;
   private answer: JwksAnswer | null = null;
@@ -155,6 +193,8 @@ export class CognitoTestIssuer {
       port,
     );
     issuer.keysFile = options.keysFile;
+    issuer.issuerConfiguration = options.issuerConfiguration ?? 'UPDATED';
+    for (const region of options.replicaRegions ?? []) issuer.regionKey(region);
     issuer.keys = options.keysFile
       ? loadOrCreateKeysFile(options.keysFile, createSigningKey).map(fromPersisted)
       : [createSigningKey()];
@@ -169,12 +209,59 @@ export class CognitoTestIssuer {
 
   /** `http://127.0.0.1:<port>/<userPoolId>`: the `iss` of the tokens. */
   get issuer(): string {
-    return `http://127.0.0.1:${this.port}/${this.userPoolId}`;
+    return `http://127.0.0.1:${this.root.port}/${this.userPoolId}`;
+  }
+
+  /**
+   * Another pool served by this issuer's server, on the same port: its own pool id, client and
+   * signing key, its JWKS at `http://127.0.0.1:<port>/<userPoolId>/.well-known/jwks.json`. For tests of
+   * many tenants (`tenants` option) without a server each. The same object for the same pool id;
+   * `stop()`, `suspend()` and `resume()` act on the shared server.
+   * @example const tenants = ['us-east-1_Tenant001', 'us-east-1_Tenant002'].map((id) => issuer.forPool(id));
+   */
+  forPool(userPoolId: string, clientId = this.clientId): CognitoTestIssuer {
+    if (userPoolId === this.root.userPoolId) return this.root;
+    let pool = this.root.pools.get(userPoolId);
+    if (pool === undefined) {
+      pool = new CognitoTestIssuer(userPoolId, clientId, this.root.server, this.root.port);
+      pool.root = this.root;
+      pool.keys = [createSigningKey()];
+      this.root.pools.set(userPoolId, pool);
+    }
+    return pool;
   }
 
   /** `<issuer>/.well-known/jwks.json`, where the public keys are served. */
   get jwksUri(): string {
     return `${this.issuer}/.well-known/jwks.json`;
+  }
+
+  /** The AWS region in the pool id (`us-east-1` for `us-east-1_TestPool1`). */
+  get primaryRegion(): string {
+    return this.userPoolId.slice(0, this.userPoolId.lastIndexOf('_'));
+  }
+
+  /**
+   * The pool's issuer in AWS's spelling: `original`, `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`
+   * (region defaults to the primary one), or `updated`, `https://issuer-cognito-idp.<primary region>.amazonaws.com/<userPoolId>`.
+   */
+  awsIssuer(format: 'original' | 'updated' = 'original', region = this.primaryRegion): string {
+    return format === 'updated'
+      ? `https://issuer-cognito-idp.${this.primaryRegion}.amazonaws.com/${this.userPoolId}`
+      : `https://cognito-idp.${region}.amazonaws.com/${this.userPoolId}`;
+  }
+
+  /**
+   * An agent for `jwks.agent` that sends every JWKS request to this issuer on 127.0.0.1, in plain
+   * HTTP, whatever the URL's host: the module can then fetch the JWKS URIs it derives from a real
+   * pool id (`https://cognito-idp.<region>.amazonaws.com/…`, replica regions, the updated issuer)
+   * with no network. The issuer answers by the request's `Host`: each region's own keys, the updated
+   * issuer with every region's keys (or a 403, see `issuerConfiguration`), 404 for a region the pool
+   * is not in.
+   * @example CognitoAuthModule.forRoot({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwks: { agent: issuer.awsAgent() } })
+   */
+  awsAgent(): HttpsAgent {
+    return new LoopbackAgent(() => this.port);
   }
 
   /** The `kid` new tokens are signed with. */
@@ -219,7 +306,10 @@ export class CognitoTestIssuer {
    * @throws Error for any other `alg`.
    */
   sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
-    const key = this.currentKey();
+    return this.signWith(this.currentKey(), payload, header);
+  }
+
+  private signWith(key: SigningKey, payload: Record<string, unknown>, header: Record<string, unknown>): string {
     const fullHeader = withoutUndefined({ kid: key.kid, alg: 'RS256', ...header });
     const input = `${base64url(fullHeader)}.${base64url(payload)}`;
     return `${input}.${signature(String(fullHeader.alg), input, key.privateKey).toString('base64url')}`;
@@ -276,24 +366,26 @@ export class CognitoTestIssuer {
 
   /** Stops listening, as a pool whose endpoint is down: connections are refused until `resume()`. */
   async suspend(): Promise<void> {
-    await this.close();
+    await this.root.close();
   }
 
   /** Listens again on the same port after `suspend()`. */
   async resume(): Promise<void> {
-    await this.listen(this.port);
+    await this.root.listen(this.root.port);
   }
 
   /** Stops the JWKS server and drops its connections. */
   async stop(): Promise<void> {
-    await this.close();
+    await this.root.close();
   }
 
   private token(options: TestTokenOptions, kindClaims: Record<string, unknown>): string {
     const now = Math.floor(Date.now() / 1000);
+    const { region } = options;
+    const format = options.issuerFormat ?? (region === undefined ? undefined : 'original');
     const payload: Record<string, unknown> = {
       sub: 'a1b2c3d4-0000-4000-8000-000000000001',
-      iss: this.issuer,
+      iss: format === undefined ? this.issuer : this.awsIssuer(format, region),
       ...kindClaims,
       auth_time: now,
       iat: now,
@@ -303,7 +395,37 @@ export class CognitoTestIssuer {
       ...(options.groups ? { 'cognito:groups': options.groups } : {}),
       ...options.claims,
     };
-    return this.sign(withoutUndefined(payload), options.header);
+    const key = region === undefined || region === this.primaryRegion ? this.currentKey() : this.regionKey(region);
+    return this.signWith(key, withoutUndefined(payload), options.header ?? {});
+  }
+
+  /** The signing key of a replica region, made on first use. */
+  private regionKey(region: string): SigningKey {
+    let key = this.regionKeys.get(region);
+    if (key === undefined) {
+      key = createSigningKey();
+      this.regionKeys.set(region, key);
+    }
+    return key;
+  }
+
+  /**
+   * What the JWKS endpoint serves for the request's `Host`: the loopback issuer and the primary
+   * region the pool's keys, a replica region its own, the updated issuer every region's; null for a
+   * host of the updated issuer of an ORIGINAL pool (403), undefined for a region the pool is not in.
+   */
+  private jwksFor(host: string | undefined): { keys: Record<string, unknown>[] } | null | undefined {
+    const aws = /^(issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host ?? '');
+    if (aws === null) return this.jwks();
+    const [, updated, region] = aws;
+    if (updated) {
+      if (region !== this.primaryRegion) return undefined;
+      if (this.issuerConfiguration === 'ORIGINAL') return null;
+      return { keys: [...this.jwks().keys, ...[...this.regionKeys.values()].map((key) => key.jwk)] };
+    }
+    if (region === this.primaryRegion) return this.jwks();
+    const key = this.regionKeys.get(region!);
+    return key && { keys: [key.jwk] };
   }
 
   private currentKey(): SigningKey {
@@ -311,11 +433,28 @@ export class CognitoTestIssuer {
   }
 
   private serve(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET' || request.url !== `/${this.userPoolId}/.well-known/jwks.json`) {
+    const poolId = /^\/([^/]+)\/\.well-known\/jwks\.json$/.exec(request.url ?? '')?.[1];
+    const target = poolId === this.userPoolId ? this : poolId === undefined ? undefined : this.pools.get(poolId);
+    if (request.method !== 'GET' || target === undefined) {
       response.writeHead(404).end();
       return;
     }
+    target.serveJwks(request, response);
+  }
+
+  private serveJwks(request: IncomingMessage, response: ServerResponse): void {
     this.jwksRequests++;
+    const host = request.headers.host?.replace(/:\d+$/, '');
+    this.jwksRequestedUrls.push(`${host?.endsWith('.amazonaws.com') ? 'https' : 'http'}://${host}${request.url}`);
+    const served = this.jwksFor(host);
+    if (served === null) {
+      response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
+      return;
+    }
+    if (served === undefined) {
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"User pool not found"}');
+      return;
+    }
     if (this.answer !== null) {
       const { status = 200, headers = {}, body = this.jwks() } = this.answer;
       response
@@ -365,7 +504,7 @@ export class CognitoTestIssuer {
         return;
       }
       default:
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.jwks()));
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served));
     }
   }
 
@@ -386,6 +525,20 @@ export class CognitoTestIssuer {
       this.server.close(() => resolve());
       for (const socket of this.sockets) socket.destroy();
     });
+  }
+}
+
+/**
+ * An HTTPS agent whose connections go to 127.0.0.1 in plain TCP: the request is written as it would be
+ * to the real host (its `Host` header included) and answered by the test issuer.
+ */
+class LoopbackAgent extends HttpsAgent {
+  constructor(private readonly port: () => number) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(): Socket {
+    return connect(this.port(), '127.0.0.1');
   }
 }
 
