@@ -28,7 +28,8 @@ import { JwksKeyProvider } from './jwks-key-provider';
     CognitoGuard,
     CognitoAuthHealth,
   ],
-  // JwksKeyProvider too: guards that extend CognitoGuard, declared in other modules, inject it.
-  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider],
+  // JwksKeyProvider and CognitoStrategy too: guards that extend CognitoGuard, declared in other
+  // modules, inject them.
+  exports: [COGNITO_AUTH_CONFIG, CognitoGuard, CognitoAuthHealth, JwksKeyProvider, CognitoStrategy],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

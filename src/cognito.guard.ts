@@ -17,7 +17,7 @@ import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.deco
 import { CLAIMS_METADATA } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
-import { toCognitoAuthError } from './cognito.strategy';
+import { CognitoStrategy, toCognitoAuthError } from './cognito.strategy';
 import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
 import {
   AuthorizationError,
@@ -54,6 +54,9 @@ export class CognitoGuard extends AuthGuard() {
   /** Keys and the verified-token cache (property-injected, so subclasses keep the constructor). */
   @Inject(JwksKeyProvider) protected readonly keys!: JwksKeyProvider;
 
+  /** The module's passport-jwt strategy, which verifies every token the cache does not answer. */
+  @Inject(CognitoStrategy) protected readonly strategy!: CognitoStrategy;
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
@@ -71,9 +74,11 @@ export class CognitoGuard extends AuthGuard() {
     if (transportOf(context) === 'ws') delete request.user;
     if (this.isPublic(context)) return true;
     try {
+      // Read once: the cache lookup and passport-jwt both take it from here.
+      const token = this.config.extractToken(request);
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
-      if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
-      await this.authenticate(context, request);
+      if (token === null && this.isOptional(context)) return true;
+      await this.authenticate(context, request, token);
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
       await this.runVerifyHook(payload, request, context);
@@ -86,20 +91,44 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
-   * Sets `request.user`. A token the guard accepted before, not expired since and whose key is still
-   * held, is taken from the verified-token cache without a passport round (which costs more than the
-   * lookup on a hot route); any other goes through passport, where passport-jwt verifies it.
+   * Sets `request.user`, and nothing else on the request, whichever way the token is answered. A token
+   * the guard accepted before, not expired since and whose key is still held, is taken from the
+   * verified-token cache; any other is verified by the module's passport-jwt strategy (`verifyToken`).
+   * @param token the request's token as `tokenFrom` reads it (`null`: none); read here when omitted.
    */
-  protected async authenticate(context: ExecutionContext, request: Record<string, unknown>): Promise<void> {
-    const cache = this.keys.verifiedTokens;
-    const token = cache === null ? null : this.config.extractToken(request);
-    const cached = token ? cache?.get(token) : undefined;
+  protected async authenticate(
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    token: string | null = this.config.extractToken(request),
+  ): Promise<void> {
+    const cached = token === null ? undefined : this.keys.verifiedTokens?.get(token);
     if (cached !== undefined) {
       request.user = cached;
       this.keys.refreshIfStale();
       return;
     }
-    await super.canActivate(context);
+    request.user = await this.verifyToken(context, request, token);
+  }
+
+  /**
+   * Verifies `token` with the module's passport-jwt strategy, driven through passport's Strategy
+   * protocol as passport's `authenticate` middleware drives it, and hands the outcome to
+   * `handleRequest` as `AuthGuard` does; resolves to what `handleRequest` returns. Unlike
+   * `AuthGuard.canActivate` it adds nothing to the request (no `isAuthenticated()`, `logIn()`,
+   * `authInfo`): a verified token and a cached one look the same to the handler.
+   */
+  protected verifyToken(context: ExecutionContext, request: object, token: string | null): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.strategy.attempt(request, token, (error, user, info, status) => {
+        try {
+          resolve(this.handleRequest(error, user, info, context, status));
+        } catch (refusal) {
+          // What handleRequest throws (an HttpException, or an override's own), passed on as it is.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(refusal);
+        }
+      });
+    });
   }
 
   /**
@@ -112,12 +141,13 @@ export class CognitoGuard extends AuthGuard() {
     if (source !== undefined) this.keys.verifiedTokens?.set(source, payload);
   }
 
-  /** Called by passport with the outcome of the strategy. */
+  /** Called with the outcome of the strategy (`verifyToken`), as `AuthGuard` calls it. */
   override handleRequest<TUser = CognitoJwtPayload>(
     error: unknown,
     user: unknown,
     info: unknown,
     context: ExecutionContext,
+    _status?: unknown,
   ): TUser {
     if (error || !user) throw this.createHttpException(toCognitoAuthError(error ?? info), context);
     return user as TUser;
