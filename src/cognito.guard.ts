@@ -14,9 +14,9 @@ import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
 import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
-import { CLAIMS_METADATA } from './claims.decorator';
+import { CLAIMS_METADATA, type ClaimsRule } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
-import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
+import type { CognitoJwtPayload, CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { CognitoStrategy, toCognitoAuthError } from './cognito.strategy';
 import { exceptionForTransport, httpResponseOf, requestOf, transportOf } from './execution-context-transport';
 import {
@@ -28,13 +28,31 @@ import {
   IssuerMismatchError,
   JwksUnavailableError,
 } from './errors';
-import { GROUPS_METADATA } from './groups.decorator';
+import { GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
-import { SCOPES_METADATA } from './scopes.decorator';
+import { SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
 import { USER_POOL_METADATA } from './user-pool.decorator';
 import { VerifyHookRejectedError } from './verify-hook';
+
+/**
+ * The rules of one route (a handler of a class), as `Reflector.getAllAndOverride` reads each from the
+ * handler, then the class: `undefined` where neither has it.
+ */
+interface RouteRules {
+  readonly public: PublicOptions | undefined;
+  readonly pools: readonly string[] | undefined;
+  readonly tokenUse: readonly CognitoTokenUse[] | undefined;
+  readonly groups: GroupsRule | undefined;
+  readonly prohibited: readonly string[] | undefined;
+  readonly scopes: ScopesRule | undefined;
+  readonly claims: ClaimsRule | undefined;
+  readonly check: CognitoClaimCheck | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type RouteTarget = Function;
 
 /**
  * Authenticates a request with the module's passport-jwt strategy, then applies the route's
@@ -56,6 +74,13 @@ export class CognitoGuard extends AuthGuard() {
 
   /** The module's passport-jwt strategy, which verifies every token the cache does not answer. */
   @Inject(CognitoStrategy) protected readonly strategy!: CognitoStrategy;
+
+  /**
+   * Each route's rules, by class and then handler (a handler inherited by two controller classes is
+   * one function with two sets of class rules). Decorators run once, when a class is defined, so what
+   * metadata says of a route does not change while the app runs: read once, not 14 times a request.
+   */
+  private readonly rulesByClass = new WeakMap<RouteTarget, WeakMap<RouteTarget, RouteRules>>();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -178,9 +203,43 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   private publicOptions(context: ExecutionContext): PublicOptions | undefined {
-    const options = this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]);
-    // A no-argument decorator made by Reflector.createDecorator() reads back as {}.
-    return options === undefined ? undefined : (options ?? {});
+    return this.routeRules(context).public;
+  }
+
+  /** The rules of the route `context` runs, from the memo, read from metadata on its first request. */
+  private routeRules(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const type = context.getClass();
+    // Not memoised for a context without both (a hand-built one): read as getAllAndOverride would.
+    if (typeof handler !== 'function' || typeof type !== 'function') return this.readRouteRules([handler, type]);
+    let byHandler = this.rulesByClass.get(type);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.rulesByClass.set(type, byHandler);
+    }
+    let rules = byHandler.get(handler);
+    if (rules === undefined) {
+      rules = this.readRouteRules([handler, type]);
+      byHandler.set(handler, rules);
+    }
+    return rules;
+  }
+
+  private readRouteRules(targets: RouteTarget[]): RouteRules {
+    const read = <T>(decorator: { readonly KEY: string }): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined, string>(decorator.KEY, targets);
+    const publicOptions = read<PublicOptions | null>(Public);
+    return Object.freeze({
+      // A no-argument decorator made by Reflector.createDecorator() reads back as {}.
+      public: publicOptions === undefined ? undefined : (publicOptions ?? {}),
+      pools: read<readonly string[]>(USER_POOL_METADATA),
+      tokenUse: read<readonly CognitoTokenUse[]>(TOKEN_USE_METADATA),
+      groups: read<GroupsRule>(GROUPS_METADATA),
+      prohibited: read<readonly string[]>(PROHIBITED_GROUPS_METADATA),
+      scopes: read<ScopesRule>(SCOPES_METADATA),
+      claims: read<ClaimsRule>(CLAIMS_METADATA),
+      check: read<CognitoClaimCheck>(CLAIM_CHECK_METADATA),
+    });
   }
 
   /**
@@ -217,22 +276,15 @@ export class CognitoGuard extends AuthGuard() {
    *   GroupProhibitedError, InsufficientScopeError, ClaimNotAllowedError, ClaimCheckRefusedError
    */
   protected authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
-    const targets = [context.getHandler(), context.getClass()];
+    const rules = this.routeRules(context);
     const pool = this.config.issuers.get(payload.iss)!.pool;
-    const pools = this.reflector.getAllAndOverride(USER_POOL_METADATA, targets);
-    if (pools && !pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
-    const tokenUse = this.reflector.getAllAndOverride(TOKEN_USE_METADATA, targets) ?? pool.tokenUse;
-    assertTokenUse(payload, tokenUse);
-    const groups = this.reflector.getAllAndOverride(GROUPS_METADATA, targets);
-    if (groups) assertGroups(payload, groups);
-    const prohibited = this.reflector.getAllAndOverride(PROHIBITED_GROUPS_METADATA, targets);
-    if (prohibited) assertNoGroup(payload, prohibited);
-    const scopes = this.reflector.getAllAndOverride(SCOPES_METADATA, targets);
-    if (scopes) assertScopes(payload, scopes);
-    const claims = this.reflector.getAllAndOverride(CLAIMS_METADATA, targets);
-    if (claims) assertClaims(payload, claims);
-    const check = this.reflector.getAllAndOverride(CLAIM_CHECK_METADATA, targets);
-    if (check) this.runClaimCheck(check, payload, context);
+    if (rules.pools && !rules.pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
+    assertTokenUse(payload, rules.tokenUse ?? pool.tokenUse);
+    if (rules.groups) assertGroups(payload, rules.groups);
+    if (rules.prohibited) assertNoGroup(payload, rules.prohibited);
+    if (rules.scopes) assertScopes(payload, rules.scopes);
+    if (rules.claims) assertClaims(payload, rules.claims);
+    if (rules.check) this.runClaimCheck(rules.check, payload, context);
   }
 
   /**
