@@ -126,13 +126,16 @@ export class CognitoGuard extends AuthGuard() {
     request: Record<string, unknown>,
     token: string | null = this.config.extractToken(request),
   ): Promise<void> {
-    const cached = token === null ? undefined : this.keys.verifiedTokens?.get(token);
+    const cache = this.keys.verifiedTokens;
+    // Hashed once: the lookup and, once the token is accepted, its entry use the same key.
+    const cacheKey = token === null || cache === null ? undefined : cache.keyFor(token);
+    const cached = cacheKey === undefined ? undefined : cache!.get(token!, cacheKey);
     if (cached !== undefined) {
       request.user = cached;
       this.keys.refreshIfStale();
       return;
     }
-    request.user = await this.verifyToken(context, request, token);
+    request.user = await this.verifyToken(context, request, token, cacheKey);
   }
 
   /**
@@ -142,17 +145,27 @@ export class CognitoGuard extends AuthGuard() {
    * `AuthGuard.canActivate` it adds nothing to the request (no `isAuthenticated()`, `logIn()`,
    * `authInfo`): a verified token and a cached one look the same to the handler.
    */
-  protected verifyToken(context: ExecutionContext, request: object, token: string | null): Promise<unknown> {
+  protected verifyToken(
+    context: ExecutionContext,
+    request: object,
+    token: string | null,
+    cacheKey?: string,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.strategy.attempt(request, token, (error, user, info, status) => {
-        try {
-          resolve(this.handleRequest(error, user, info, context, status));
-        } catch (refusal) {
-          // What handleRequest throws (an HttpException, or an override's own), passed on as it is.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(refusal);
-        }
-      });
+      this.strategy.attempt(
+        request,
+        token,
+        (error, user, info, status) => {
+          try {
+            resolve(this.handleRequest(error, user, info, context, status));
+          } catch (refusal) {
+            // What handleRequest throws (an HttpException, or an override's own), passed on as it is.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            reject(refusal);
+          }
+        },
+        cacheKey,
+      );
     });
   }
 

@@ -30,6 +30,10 @@ export type StrategyOutcome = (error: unknown, user: unknown, info?: unknown, st
 /** What passport's Strategy protocol adds to a strategy for one request (see `CognitoStrategy.attempt`). */
 interface StrategyAttempt {
   settle: StrategyOutcome;
+  /** What the guard read from the request. */
+  token: string | null;
+  /** The token's verified-token cache key, if the guard computed it. */
+  cacheKey: string | undefined;
   authenticate(request: object, options: object): void;
 }
 
@@ -46,8 +50,8 @@ const NO_OPTIONS = Object.freeze({});
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
   /** The token and key being verified for a request, only while passport-jwt verifies it. */
   private readonly verifying: WeakMap<object, KeySource>;
-  /** The token the guard already read from a request, only while `attempt` starts passport-jwt on it. */
-  private readonly presented: WeakMap<object, string | null>;
+  /** The attempt on a request (with the token the guard read), only while `attempt` starts passport-jwt. */
+  private readonly presented: WeakMap<object, StrategyAttempt>;
   /** This strategy with passport's success / fail / error / pass / redirect, shared by every attempt. */
   private readonly attemptPrototype: object;
 
@@ -56,16 +60,17 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     private readonly keys: JwksKeyProvider,
   ) {
     const verifying = new WeakMap<object, KeySource>();
-    const presented = new WeakMap<object, string | null>();
+    const presented = new WeakMap<object, StrategyAttempt>();
     super({
       // The guard has read the token already (for the cache and optional routes): not read twice,
       // which matters for an app's own `tokenFrom` function.
       jwtFromRequest: (request: object) => {
-        const token = presented.get(request);
-        return token !== undefined ? token : config.extractToken(request);
+        const attempt = presented.get(request);
+        return attempt !== undefined ? attempt.token : config.extractToken(request);
       },
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
-        keys.keyFor(token).then(
+        // Called synchronously by authenticate(), like the extractor: the attempt is still presented.
+        keys.keyFor(token, presented.get(request)?.cacheKey).then(
           (source) => {
             // passport-jwt verifies the signature and calls `validate` synchronously inside `done`, so
             // what `validate` reads is this token's source even when other requests sharing the
@@ -132,12 +137,15 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
    * lookup of a cached token. `settle` is called once, later (the key is fetched asynchronously).
    * @param token what the guard read from `request` (`null`: none); passport-jwt gets it without
    *   running the extractor again.
+   * @param cacheKey the token's verified-token cache key, if the guard computed it for its lookup.
    */
-  attempt(request: object, token: string | null, settle: StrategyOutcome): void {
+  attempt(request: object, token: string | null, settle: StrategyOutcome, cacheKey?: string): void {
     const attempt = Object.create(this.attemptPrototype) as StrategyAttempt;
     attempt.settle = settle;
-    // passport-jwt reads the token synchronously, first thing in authenticate().
-    this.presented.set(request, token);
+    attempt.token = token;
+    attempt.cacheKey = cacheKey;
+    // passport-jwt reads the token, and asks for the key, synchronously in authenticate().
+    this.presented.set(request, attempt);
     try {
       attempt.authenticate(request, NO_OPTIONS);
     } finally {

@@ -64,10 +64,12 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
 
   /**
    * The public key that should have signed `token`, with the token and where the key came from.
+   * @param cacheKey the token's verified-token cache key, if the guard has computed it (kept in the
+   *   source, so that caching the token does not hash it again).
    * @throws TokenTooLargeError, TokenMalformedError, AlgorithmNotAllowedError, UnsupportedHeaderError,
    *   IssuerMismatchError, KidNotFoundError (401), JwksUnavailableError (503).
    */
-  async keyFor(token: string): Promise<KeySource> {
+  async keyFor(token: string, cacheKey?: string): Promise<KeySource> {
     // Before any parsing: the length is all an oversized token costs.
     if (token.length > this.config.maxTokenBytes) throw new TokenTooLargeError();
     const { payload, kid } = decodeJwt(token);
@@ -76,7 +78,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     const issuer = this.config.issuers.get(payload.iss as string);
     if (issuer === undefined) throw new IssuerMismatchError();
     const key = await this.keySets.get(issuer.jwksUri)!.getKey(kid);
-    return { token, jwksUri: issuer.jwksUri, kid, key };
+    return { token, jwksUri: issuer.jwksUri, kid, key, cacheKey };
   }
 
   /**

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
 import { CognitoAuthModule, CognitoGuard, Public, type CognitoSinglePoolOptions } from '../src';
 import { CognitoTestIssuer } from '../src/testing';
@@ -96,6 +97,27 @@ describe.each(platforms)('the request a handler sees, on %s', (...platform) => {
       expect((await get(app, '/shape').set('x-token', issuer.accessToken({ expiresIn: -5 }))).status).toBe(401);
       expect((await get(app, '/shape')).status).toBe(401);
       expect(extractions).toEqual(['/shape', '/shape', '/maybe', '/maybe', '/shape', '/shape']);
+    }
+  });
+
+  it('hashes a token once per request for the verified-token cache: a miss that is then cached, a hit', async () => {
+    const app = await appWith();
+    const token = issuer.accessToken();
+    // A spy that calls the real function: it only counts the hashes of this token.
+    const hash = jest.spyOn(crypto, 'hash');
+    const createHash = jest.spyOn(crypto, 'createHash');
+    try {
+      const hashesOfToken = () =>
+        hash.mock.calls.filter(([, data]) => data === token).length +
+        // Express hashes its response bodies (sha1) for the ETag.
+        createHash.mock.calls.filter(([algorithm]) => algorithm === 'sha256').length;
+      expect((await get(app, '/shape', `Bearer ${token}`)).status).toBe(200);
+      expect(hashesOfToken()).toBe(1);
+      expect((await get(app, '/shape', `Bearer ${token}`)).status).toBe(200);
+      expect(hashesOfToken()).toBe(2);
+    } finally {
+      hash.mockRestore();
+      createHash.mockRestore();
     }
   });
 });
