@@ -29,6 +29,9 @@ export function requestOf(context: ExecutionContext): Record<string, unknown> {
     }
     case 'ws':
       return handshakeRequestOf(context.switchToWs().getClient()) as unknown as Record<string, unknown>;
+    case 'http':
+      // What switchToHttp().getRequest() returns, without the three closures switchToHttp() makes.
+      return context.getArgByIndex<Record<string, unknown> | undefined>(0) ?? {};
     default:
       return context.switchToHttp().getRequest<Record<string, unknown>>() ?? {};
   }

@@ -24,6 +24,7 @@ const MAX_CACHED_TOKEN_LENGTH = 8192;
 export class JwksKeyProvider implements OnApplicationBootstrap {
   /** One key set per JWKS URI: two pools (or emulators) that share a `kid` do not collide. */
   readonly keySets: ReadonlyMap<string, JwksKeySet>;
+  private readonly keySetList: readonly JwksKeySet[];
   readonly verifiedTokens: VerifiedTokenCache | null;
   /** Each verified payload's token and key, until the guard accepts (and caches) it. */
   private readonly verified = new WeakMap<CognitoJwtPayload, KeySource>();
@@ -51,6 +52,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
         }),
       ]),
     );
+    this.keySetList = [...this.keySets.values()];
   }
 
   /**
@@ -99,6 +101,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
 
   /** Starts a background refresh of each key set older than `jwks.cacheMaxAgeMs`. */
   refreshIfStale(): void {
-    for (const keySet of this.keySets.values()) keySet.refreshIfStale();
+    // On every cache hit: an array loop allocates no iterator.
+    for (let i = 0; i < this.keySetList.length; i++) this.keySetList[i]!.refreshIfStale();
   }
 }
