@@ -7,6 +7,8 @@
  *   node bench/run.mjs --rerender [--out DIR]   (tables, chart and README again from results.json)
  *   node bench/run.mjs --quick --only http --cpu-prof 'nest-cognito-auth'   (a .cpuprofile per server of
  *     the named contenders, comma-separated, in the results directory)
+ *   node bench/run.mjs --quick --only http --contenders 'unguarded,nest-cognito-auth'   (only these HTTP
+ *     contenders, comma-separated: a quick before/after of one change)
  *
  * Full scale is what the README reports. --quick is a smaller smoke run of every stage (about two
  * minutes); --smoke is the few-second run the test suite makes. Both write to a temporary
@@ -17,7 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runHttp } from './http.mjs';
+import { HTTP_CONTENDERS, runHttp } from './http.mjs';
 import { BenchIssuer } from './lib/bench-issuer.mjs';
 import { round } from './lib/stats.mjs';
 import { TokenSigner } from './lib/token-signer.mjs';
@@ -124,6 +126,7 @@ export async function main(argv = process.argv.slice(2)) {
       'no-readme': { type: 'boolean', default: false },
       rerender: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      contenders: { type: 'string' },
     },
   });
   if (values.rerender) return rerender(resolve(values.out ?? join(root, 'bench/results')), !values['no-readme']);
@@ -157,7 +160,11 @@ export async function main(argv = process.argv.slice(2)) {
     }
     if (stages.includes('http')) {
       log('http: one Nest app per contender, autocannon');
-      const { contenders, ...httpScale } = scale.http;
+      const { contenders: scaleContenders, ...httpScale } = scale.http;
+      const contenders = values.contenders?.split(',').map((name) => name.trim()) ?? scaleContenders;
+      const unknown = contenders?.filter((name) => !HTTP_CONTENDERS.includes(name)) ?? [];
+      if (unknown.length > 0)
+        throw new Error(`--contenders: unknown ${unknown.join(', ')} (one of ${HTTP_CONTENDERS.join(', ')})`);
       results.http = await runHttp({
         issuer,
         signer,

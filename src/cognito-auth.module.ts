@@ -36,13 +36,14 @@ import { CognitoRevocationService } from './revocation/cognito-revocation.servic
     // and apps that inject it need no condition.
     CognitoRevocationService,
   ],
-  // JwksKeyProvider, CognitoAuthMetrics and CognitoRevocationService too: guards that extend
-  // CognitoGuard, declared in other modules, inject them.
+  // JwksKeyProvider, CognitoStrategy, CognitoAuthMetrics and CognitoRevocationService too: guards
+  // that extend CognitoGuard, declared in other modules, inject them.
   exports: [
     COGNITO_AUTH_CONFIG,
     CognitoGuard,
     CognitoAuthHealth,
     JwksKeyProvider,
+    CognitoStrategy,
     CognitoAuthMetrics,
     CognitoRevocationService,
   ],

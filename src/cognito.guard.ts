@@ -16,10 +16,10 @@ import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
 import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import { CLAIM_CHECK_METADATA, type CognitoClaimCheck } from './claim-check.decorator';
-import { CLAIMS_METADATA } from './claims.decorator';
+import { CLAIMS_METADATA, type ClaimsRule } from './claims.decorator';
 import { assertClaims, assertGroups, assertNoGroup, assertScopes, assertTokenUse } from './cognito-claims';
-import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
-import { toCognitoAuthError } from './cognito.strategy';
+import type { CognitoJwtPayload, CognitoTokenUse } from './cognito-jwt-payload.interface';
+import { CognitoStrategy, toCognitoAuthError } from './cognito.strategy';
 import {
   exceptionForTransport,
   httpResponseOf,
@@ -40,18 +40,37 @@ import {
   UnsupportedContextError,
   TenantResolverError,
 } from './errors';
-import { GROUPS_METADATA } from './groups.decorator';
+import { GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 import { Public, type PublicOptions } from './public.decorator';
-import { SCOPES_METADATA } from './scopes.decorator';
+import { SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
 import { TOKEN_USE_METADATA } from './token-use.decorator';
 import { USER_POOL_METADATA } from './user-pool.decorator';
 import { CognitoRevocationService } from './revocation/cognito-revocation.service';
-import { VerifyHookRejectedError } from './verify-hook';
+import { type CognitoVerifyHook, VerifyHookRejectedError } from './verify-hook';
 
 /**
- * Authenticates a request with the module's passport-jwt strategy, then applies the route's
- * `@TokenUse()`, `@Groups()` and `@Scopes()`, then the `verify` option. Use it with
+ * The rules of one route (a handler of a class), as `Reflector.getAllAndOverride` reads each from the
+ * handler, then the class: `undefined` where neither has it.
+ */
+interface RouteRules {
+  readonly public: PublicOptions | undefined;
+  readonly pools: readonly string[] | undefined;
+  readonly tokenUse: readonly CognitoTokenUse[] | undefined;
+  readonly groups: GroupsRule | undefined;
+  readonly prohibited: readonly string[] | undefined;
+  readonly scopes: ScopesRule | undefined;
+  readonly claims: ClaimsRule | undefined;
+  readonly check: CognitoClaimCheck | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type RouteTarget = Function;
+
+/**
+ * Authenticates a request (from the verified-token cache, or with the module's passport-jwt strategy),
+ * then applies the route's rules (`@UserPool()`, `@TokenUse()`, `@Groups()`, `@ProhibitedGroups()`,
+ * `@Scopes()`, `@Claims()`, `@ClaimCheck()`), then the `verify` option, then revocation. Use it with
  * `@UseGuards(CognitoGuard)`, or everywhere with the module's `global: true`; `@Public()` opts a route
  * out. It guards controllers (Express, Fastify), GraphQL resolvers and WebSocket gateways alike, and
  * refuses to guard any other context (RPC) with an `UnsupportedContextError`.
@@ -75,6 +94,16 @@ export class CognitoGuard extends AuthGuard() {
   /** Revocations known to this instance (property-injected and optional, as `keys`). */
   @Optional() @Inject(CognitoRevocationService) protected readonly revocations!: CognitoRevocationService;
 
+  /** The module's passport-jwt strategy, which verifies every token the cache does not answer. */
+  @Optional() @Inject(CognitoStrategy) protected readonly strategy!: CognitoStrategy;
+
+  /**
+   * Each route's rules, by class and then handler (a handler inherited by two controller classes is
+   * one function with two sets of class rules). Decorators run once, when a class is defined, so what
+   * metadata says of a route does not change while the app runs: read once, not 14 times a request.
+   */
+  private readonly rulesByClass = new WeakMap<RouteTarget, WeakMap<RouteTarget, RouteRules>>();
+
   /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
     protected readonly reflector: Reflector,
@@ -95,12 +124,18 @@ export class CognitoGuard extends AuthGuard() {
     const request = this.getRequest<Record<string, unknown>>(context);
     const started = this.metrics.start();
     try {
+      // Read once: the cache lookup and passport-jwt both take it from here.
+      const token = this.config.extractToken(request);
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
-      if (this.isOptional(context) && this.config.extractToken(request) === null) return true;
-      await this.authenticate(context, request);
+      if (token === null && this.isOptional(context)) return true;
+      // The steps answer synchronously when they can (a cached token, no verify hook): awaited only
+      // when they return a promise, which saves a promise and a microtask each on a cache hit.
+      const authenticating = this.authenticate(context, request, token);
+      if (authenticating !== undefined) await authenticating;
       const payload = request.user as CognitoJwtPayload;
       this.authorize(payload, context);
-      await this.runVerifyHook(payload, request, context);
+      const verifying = this.runVerifyHook(payload, request, context);
+      if (verifying !== undefined) await verifying;
       this.checkRevocation(payload);
       // Remembered only once every check, revocation included, has passed.
       this.rememberAccepted(payload);
@@ -133,22 +168,62 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   /**
-   * Sets `request.user`. A token the guard accepted before, not expired since and whose key is still
-   * held, is taken from the verified-token cache without a passport round (which costs more than the
-   * lookup on a hot route); any other goes through passport, where passport-jwt verifies it.
+   * Sets `request.user`, and nothing else on the request, whichever way the token is answered. A token
+   * the guard accepted before, not expired since and whose key is still held, is taken from the
+   * verified-token cache; any other is verified by the module's passport-jwt strategy (`verifyToken`).
+   * @param token the request's token as `tokenFrom` reads it (`null`: none); read here when omitted.
+   * @returns nothing for a cached token, else a promise settled once the token is verified (or refused).
    */
-  protected async authenticate(context: ExecutionContext, request: Record<string, unknown>): Promise<void> {
+  protected authenticate(
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    token: string | null = this.config.extractToken(request),
+  ): Promise<void> | undefined {
     const cache = this.keys.verifiedTokens;
-    const token = cache === null ? null : this.config.extractToken(request);
-    const cached = token ? cache?.get(token) : undefined;
+    // Hashed once: the lookup and, once the token is accepted, its entry use the same key.
+    const cacheKey = token === null || cache === null ? undefined : cache.keyFor(token);
+    const cached = cacheKey === undefined ? undefined : cache!.get(token!, cacheKey);
     // A tenant's pool may have left the tenant cache since: then the token is verified afresh.
     if (cached !== undefined && this.config.issuers.has(cached.iss)) {
       request.user = cached;
       this.metrics.cacheHit();
       this.keys.refreshIfStale();
-      return;
+      return undefined;
     }
-    await super.canActivate(context);
+    return this.verifyToken(context, request, token, cacheKey).then((user) => {
+      request.user = user;
+    });
+  }
+
+  /**
+   * Verifies `token` with the module's passport-jwt strategy, driven through passport's Strategy
+   * protocol as passport's `authenticate` middleware drives it, and hands the outcome to
+   * `handleRequest` as `AuthGuard` does; resolves to what `handleRequest` returns. Unlike
+   * `AuthGuard.canActivate` it adds nothing to the request (no `isAuthenticated()`, `logIn()`,
+   * `authInfo`): a verified token and a cached one look the same to the handler.
+   */
+  protected verifyToken(
+    context: ExecutionContext,
+    request: object,
+    token: string | null,
+    cacheKey?: string,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.strategy.attempt(
+        request,
+        token,
+        (error, user, info, status) => {
+          try {
+            resolve(this.handleRequest(error, user, info, context, status));
+          } catch (refusal) {
+            // What handleRequest throws (an HttpException, or an override's own), passed on as it is.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            reject(refusal);
+          }
+        },
+        cacheKey,
+      );
+    });
   }
 
   /**
@@ -161,12 +236,13 @@ export class CognitoGuard extends AuthGuard() {
     if (source !== undefined) this.keys.verifiedTokens?.set(source, payload);
   }
 
-  /** Called by passport with the outcome of the strategy. */
+  /** Called with the outcome of the strategy (`verifyToken`), as `AuthGuard` calls it. */
   override handleRequest<TUser = CognitoJwtPayload>(
     error: unknown,
     user: unknown,
     info: unknown,
     context: ExecutionContext,
+    _status?: unknown,
   ): TUser {
     if (error || !user) throw this.createHttpException(toCognitoAuthError(error ?? info), context);
     return user as TUser;
@@ -197,23 +273,66 @@ export class CognitoGuard extends AuthGuard() {
   }
 
   private publicOptions(context: ExecutionContext): PublicOptions | undefined {
-    const options = this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]);
-    // A no-argument decorator made by Reflector.createDecorator() reads back as {}.
-    return options === undefined ? undefined : (options ?? {});
+    return this.routeRules(context).public;
+  }
+
+  /** The rules of the route `context` runs, from the memo, read from metadata on its first request. */
+  private routeRules(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const type = context.getClass();
+    // Not memoised for a context without both (a hand-built one): read as getAllAndOverride would.
+    if (typeof handler !== 'function' || typeof type !== 'function') return this.readRouteRules([handler, type]);
+    let byHandler = this.rulesByClass.get(type);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.rulesByClass.set(type, byHandler);
+    }
+    let rules = byHandler.get(handler);
+    if (rules === undefined) {
+      rules = this.readRouteRules([handler, type]);
+      byHandler.set(handler, rules);
+    }
+    return rules;
+  }
+
+  private readRouteRules(targets: RouteTarget[]): RouteRules {
+    const read = <T>(decorator: { readonly KEY: string }): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined, string>(decorator.KEY, targets);
+    const publicOptions = read<PublicOptions | null>(Public);
+    return Object.freeze({
+      // A no-argument decorator made by Reflector.createDecorator() reads back as {}.
+      public: publicOptions === undefined ? undefined : (publicOptions ?? {}),
+      pools: read<readonly string[]>(USER_POOL_METADATA),
+      tokenUse: read<readonly CognitoTokenUse[]>(TOKEN_USE_METADATA),
+      groups: read<GroupsRule>(GROUPS_METADATA),
+      prohibited: read<readonly string[]>(PROHIBITED_GROUPS_METADATA),
+      scopes: read<ScopesRule>(SCOPES_METADATA),
+      claims: read<ClaimsRule>(CLAIMS_METADATA),
+      check: read<CognitoClaimCheck>(CLAIM_CHECK_METADATA),
+    });
   }
 
   /**
    * Runs the `verify` option on a token that passed every other check. Only `true` accepts; a hook
    * that throws is logged (it is the app's bug or outage, not the client's) and the token refused.
+   * @returns nothing when there is no hook, else a promise of its verdict.
    * @throws VerifyHookRejectedError
    */
-  protected async runVerifyHook(
+  protected runVerifyHook(
+    payload: CognitoJwtPayload,
+    request: unknown,
+    context: ExecutionContext,
+  ): Promise<void> | undefined {
+    const hook = this.config.verify;
+    return hook ? this.callVerifyHook(hook, payload, request, context) : undefined;
+  }
+
+  private async callVerifyHook(
+    hook: CognitoVerifyHook,
     payload: CognitoJwtPayload,
     request: unknown,
     context: ExecutionContext,
   ): Promise<void> {
-    const hook = this.config.verify;
-    if (!hook) return;
     let accepted: unknown;
     try {
       accepted = await hook(payload, request);
@@ -244,22 +363,15 @@ export class CognitoGuard extends AuthGuard() {
    *   GroupProhibitedError, InsufficientScopeError, ClaimNotAllowedError, ClaimCheckRefusedError
    */
   protected authorize(payload: CognitoJwtPayload, context: ExecutionContext): void {
-    const targets = [context.getHandler(), context.getClass()];
+    const rules = this.routeRules(context);
     const pool = this.config.issuers.get(payload.iss)!.pool;
-    const pools = this.reflector.getAllAndOverride(USER_POOL_METADATA, targets);
-    if (pools && !pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
-    const tokenUse = this.reflector.getAllAndOverride(TOKEN_USE_METADATA, targets) ?? pool.tokenUse;
-    assertTokenUse(payload, tokenUse);
-    const groups = this.reflector.getAllAndOverride(GROUPS_METADATA, targets);
-    if (groups) assertGroups(payload, groups);
-    const prohibited = this.reflector.getAllAndOverride(PROHIBITED_GROUPS_METADATA, targets);
-    if (prohibited) assertNoGroup(payload, prohibited);
-    const scopes = this.reflector.getAllAndOverride(SCOPES_METADATA, targets);
-    if (scopes) assertScopes(payload, scopes);
-    const claims = this.reflector.getAllAndOverride(CLAIMS_METADATA, targets);
-    if (claims) assertClaims(payload, claims);
-    const check = this.reflector.getAllAndOverride(CLAIM_CHECK_METADATA, targets);
-    if (check) this.runClaimCheck(check, payload, context);
+    if (rules.pools && !rules.pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
+    assertTokenUse(payload, rules.tokenUse ?? pool.tokenUse);
+    if (rules.groups) assertGroups(payload, rules.groups);
+    if (rules.prohibited) assertNoGroup(payload, rules.prohibited);
+    if (rules.scopes) assertScopes(payload, rules.scopes);
+    if (rules.claims) assertClaims(payload, rules.claims);
+    if (rules.check) this.runClaimCheck(rules.check, payload, context);
   }
 
   /**

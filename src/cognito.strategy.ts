@@ -21,6 +21,26 @@ import {
 import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
 
 /**
+ * How one strategy attempt ends, in the arguments passport's `authenticate` middleware hands its
+ * callback (and `AuthGuard` then hands `handleRequest`): an error, or no user and the failure's
+ * challenge and status, or the user.
+ */
+export type StrategyOutcome = (error: unknown, user: unknown, info?: unknown, status?: number) => void;
+
+/** What passport's Strategy protocol adds to a strategy for one request (see `CognitoStrategy.attempt`). */
+interface StrategyAttempt {
+  settle: StrategyOutcome;
+  /** What the guard read from the request. */
+  token: string | null;
+  /** The token's verified-token cache key, if the guard computed it. */
+  cacheKey: string | undefined;
+  authenticate(request: object, options: object): void;
+}
+
+/** passport-jwt reads no authenticate options. */
+const NO_OPTIONS = Object.freeze({});
+
+/**
  * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
  * key and supplies the pool's `KeyObject`, jsonwebtoken checks the signature (RS256 only), `iss`, `exp`
  * and `nbf`, and `validate` applies the Cognito rules. It notes which token and key each payload came
@@ -30,16 +50,27 @@ import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
   /** The token and key being verified for a request, only while passport-jwt verifies it. */
   private readonly verifying: WeakMap<object, KeySource>;
+  /** The attempt on a request (with the token the guard read), only while `attempt` starts passport-jwt. */
+  private readonly presented: WeakMap<object, StrategyAttempt>;
+  /** This strategy with passport's success / fail / error / pass / redirect, shared by every attempt. */
+  private readonly attemptPrototype: object;
 
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly keys: JwksKeyProvider,
   ) {
     const verifying = new WeakMap<object, KeySource>();
+    const presented = new WeakMap<object, StrategyAttempt>();
     super({
-      jwtFromRequest: config.extractToken,
+      // The guard has read the token already (for the cache and optional routes): not read twice,
+      // which matters for an app's own `tokenFrom` function.
+      jwtFromRequest: (request: object) => {
+        const attempt = presented.get(request);
+        return attempt !== undefined ? attempt.token : config.extractToken(request);
+      },
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
-        keys.keyFor(token).then(
+        // Called synchronously by authenticate(), like the extractor: the attempt is still presented.
+        keys.keyFor(token, presented.get(request)?.cacheKey).then(
           (source) => {
             // passport-jwt verifies the signature and calls `validate` synchronously inside `done`, so
             // what `validate` reads is this token's source even when other requests sharing the
@@ -64,7 +95,64 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
       passReqToCallback: true,
     });
     this.verifying = verifying;
+    this.presented = presented;
+    // What passport's authenticate middleware defines on each request's copy of the strategy, with
+    // its callback; defined once here, so an attempt costs one object.
+    this.attemptPrototype = Object.create(this, {
+      success: {
+        value(this: StrategyAttempt, user: unknown, info: unknown) {
+          this.settle(null, user, info);
+        },
+      },
+      fail: {
+        value(this: StrategyAttempt, challenge: unknown, status?: number) {
+          if (typeof challenge === 'number') this.settle(null, false, undefined, challenge);
+          else this.settle(null, false, challenge, status);
+        },
+      },
+      error: {
+        value(this: StrategyAttempt, error: unknown) {
+          this.settle(error, undefined);
+        },
+      },
+      // passport-jwt never calls these two (passport's middleware would end the request instead).
+      pass: {
+        value(this: StrategyAttempt) {
+          this.settle(null, false);
+        },
+      },
+      redirect: {
+        value(this: StrategyAttempt) {
+          this.settle(null, false);
+        },
+      },
+    }) as object;
     passport.use(config.strategyName, this);
+  }
+
+  /**
+   * Runs this strategy on `request` through passport's Strategy protocol, as passport's `authenticate`
+   * middleware does (a per-request object over the strategy whose success, fail and error report the
+   * outcome), but without the middleware's writes on the request (`login`, `logIn`, `logout`,
+   * `logOut`, `isAuthenticated`, `isUnauthenticated`, `_sessionManager`; `AuthGuard` adds `authInfo`):
+   * on Express 5 each such write builds a new hidden class for the request, which costs more than the
+   * lookup of a cached token. `settle` is called once, later (the key is fetched asynchronously).
+   * @param token what the guard read from `request` (`null`: none); passport-jwt gets it without
+   *   running the extractor again.
+   * @param cacheKey the token's verified-token cache key, if the guard computed it for its lookup.
+   */
+  attempt(request: object, token: string | null, settle: StrategyOutcome, cacheKey?: string): void {
+    const attempt = Object.create(this.attemptPrototype) as StrategyAttempt;
+    attempt.settle = settle;
+    attempt.token = token;
+    attempt.cacheKey = cacheKey;
+    // passport-jwt reads the token, and asks for the key, synchronously in authenticate().
+    this.presented.set(request, attempt);
+    try {
+      attempt.authenticate(request, NO_OPTIONS);
+    } finally {
+      this.presented.delete(request);
+    }
   }
 
   /**

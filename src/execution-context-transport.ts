@@ -33,6 +33,9 @@ export function requestOf(context: ExecutionContext): Record<string, unknown> {
         string,
         unknown
       >;
+    case 'http':
+      // What switchToHttp().getRequest() returns, without the three closures switchToHttp() makes.
+      return context.getArgByIndex<Record<string, unknown> | undefined>(0) ?? {};
     default:
       return context.switchToHttp().getRequest<Record<string, unknown>>() ?? {};
   }

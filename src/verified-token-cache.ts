@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 
 /** A verified token and the key that verified it, as the key provider handed that key out. */
@@ -8,6 +8,8 @@ export interface VerifiedTokenSource {
   readonly kid: string;
   /** The very object jsonwebtoken verified the signature with. */
   readonly key: KeyObject;
+  /** The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup: not hashed twice. */
+  readonly cacheKey?: string | undefined;
 }
 
 /** How a `VerifiedTokenCache` is bounded, and how it learns which keys are held. */
@@ -82,12 +84,21 @@ export class VerifiedTokenCache {
   }
 
   /**
+   * The key `token` is kept under (its SHA-256), for `get` and `set` to share: one hash per request.
+   * `undefined` for a token too long to be kept.
+   */
+  keyFor(token: string): string | undefined {
+    return token.length > this.maxTokenLength ? undefined : sha256(token);
+  }
+
+  /**
    * The payload of `token` if the guard accepted it before, it has not expired since, and the key
    * that verified it is still the one held for its `kid`.
+   * @param cacheKey `keyFor(token)`, if already computed.
    */
-  get(token: string): CognitoJwtPayload | undefined {
-    if (token.length > this.maxTokenLength) return undefined;
-    const entry = this.entries.get(keyOf(token));
+  get(token: string, cacheKey: string | undefined = this.keyFor(token)): CognitoJwtPayload | undefined {
+    if (cacheKey === undefined) return undefined;
+    const entry = this.entries.get(cacheKey);
     if (entry === undefined) return undefined;
     if (Date.now() >= entry.expiresAt || this.heldKey(entry.jwksUri, entry.kid) !== entry.key) {
       this.remove(entry);
@@ -106,7 +117,7 @@ export class VerifiedTokenCache {
     // A refresh may have replaced the key while the guard ran the verify hook: such an entry could
     // never be used.
     if (Date.now() >= expiresAt || this.heldKey(jwksUri, kid) !== key) return;
-    const id = keyOf(token);
+    const id = source.cacheKey ?? sha256(token);
     const previous = this.entries.get(id);
     if (previous !== undefined) this.remove(previous);
 
@@ -167,6 +178,11 @@ export class VerifiedTokenCache {
   }
 }
 
-function keyOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+/**
+ * SHA-256 of the token, base64url. `crypto.hash` (Node 20.12+) hashes in one call, about 40% less
+ * than building a `Hash` object; `createHash` where it is missing.
+ */
+const sha256: (token: string) => string =
+  typeof crypto.hash === 'function'
+    ? (token) => crypto.hash('sha256', token, 'base64url')
+    : (token) => crypto.createHash('sha256').update(token).digest('base64url');
