@@ -7,3 +7,5 @@ export type {
   TestTokenOptions,
 } from './cognito-test-issuer';
 export { overrideCognitoAuth, type OverridableTestingModuleBuilder } from './override-cognito-auth';
+export { CognitoAlbTestIssuer } from './alb-test-issuer';
+export type { AlbKeyFault, AlbTestIssuerOptions, AlbTokenOptions } from './alb-test-issuer';
