@@ -1,4 +1,5 @@
 import type { Agent } from 'node:http';
+import type { CognitoAlbOptions } from './alb/alb-options';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import type { CognitoRevocationOptions } from './revocation/revocation-options';
 import type { CognitoTokenExtractor, CognitoTokenSources } from './token-extractor';
@@ -195,6 +196,15 @@ export interface CognitoAuthCommonOptions {
    * @default on when `@opentelemetry/api` is installed, with the meter `nest-cognito-auth`
    */
   metrics?: boolean | CognitoMetricsOptions;
+  /**
+   * ALB mode, behind an Application Load Balancer with an `authenticate-cognito` action: the guard
+   * verifies the `x-amzn-oidc-data` header the load balancer signs (ES256, its `signer` and `client`
+   * checked, its `iss` one of the pools'), optionally with the access token of
+   * `x-amzn-oidc-accesstoken`, instead of an `Authorization` bearer token. Not with `tokenFrom` or
+   * `tenants`. See docs/alb.md.
+   * @default off
+   */
+  alb?: CognitoAlbOptions;
 }
 
 /** Where the module's metrics go. */

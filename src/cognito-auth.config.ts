@@ -1,4 +1,6 @@
 import { Agent } from 'node:http';
+import { resolveAlbOptions, type CognitoAlbConfig } from './alb/alb-options';
+import { albHeader, ALB_HEADERS } from './alb/alb-headers';
 import type { CognitoAuthModuleOptions, CognitoMeterProvider } from './cognito-auth-options.interface';
 import type { CognitoTokenUse } from './cognito-jwt-payload.interface';
 import { DEFAULT_METER_NAME } from './cognito-auth.metrics';
@@ -61,6 +63,8 @@ export interface CognitoAuthConfig {
   readonly verify: CognitoVerifyHook | null;
   /** `null`: revocation is off. */
   readonly revocation: CognitoRevocationConfig | null;
+  /** ALB mode; `null`: off (tokens come from `tokenFrom`). */
+  readonly alb: CognitoAlbConfig | null;
   /** The `realm` of `WWW-Authenticate` challenges: the pool id, or the pool ids separated by spaces. */
   readonly realm: string;
   /**
@@ -105,6 +109,7 @@ const COMMON_OPTION_KEYS = [
   'metrics',
   'revocation',
   'tenants',
+  'alb',
 ];
 const SINGLE_POOL_KEYS = new Set([...POOL_OPTION_KEYS, ...COMMON_OPTION_KEYS]);
 const MULTI_POOL_KEYS = new Set(['userPools', ...COMMON_OPTION_KEYS]);
@@ -154,6 +159,20 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     throw new CognitoConfigError('jwks.agent', `must be an http.Agent or https.Agent, got ${describe(jwks.agent)}`);
   }
 
+  const alb = resolveAlbOptions(options.alb, poolClientIds(pools));
+  if (alb !== null && options.tokenFrom !== undefined) {
+    throw new CognitoConfigError(
+      'tokenFrom',
+      'cannot be combined with alb: ALB mode reads the headers the load balancer sets',
+    );
+  }
+  if (alb !== null && options.tenants !== undefined) {
+    throw new CognitoConfigError(
+      'tenants',
+      "cannot be combined with alb: the load balancer's pool is known in advance",
+    );
+  }
+
   return {
     pools,
     issuers,
@@ -173,13 +192,26 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     // Cognito's longest token validity is one day (access and id tokens: 5 minutes to 1 day).
     maxTokenAge: number('maxTokenAge', options.maxTokenAge, 86_400, 1),
     cache: tokenCache(options.cache),
-    extractToken: createTokenExtractor(options.tokenFrom),
+    // In ALB mode the token that decides is the load balancer's signed `x-amzn-oidc-data`.
+    extractToken:
+      alb === null ? createTokenExtractor(options.tokenFrom) : (request) => albHeader(request, ALB_HEADERS.data),
     verify: verifyHook(options.verify),
     revocation: resolveRevocationOptions(options.revocation),
+    alb,
     realm: pools.map((config) => config.userPoolId).join(' ') || 'cognito',
     strategyName: `cognito#${++instances}`,
     metrics: metricsOptions(options.metrics),
   };
+}
+
+/** Every pool's client ids, for `alb.clientId`'s default; `null` when a pool accepts any client. */
+function poolClientIds(pools: readonly CognitoPoolConfig[]): ReadonlySet<string> | null {
+  const ids = new Set<string>();
+  for (const { clientIds } of pools) {
+    if (clientIds === null) return null;
+    for (const id of clientIds) ids.add(id);
+  }
+  return ids;
 }
 
 function poolList(value: unknown, withTenants: boolean): CognitoPoolConfig[] {

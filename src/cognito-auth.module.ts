@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { CognitoAlbVerifier } from './alb/cognito-alb-verifier';
 import { resolveCognitoAuthOptions } from './cognito-auth.config';
 import { CognitoAuthConfigCheck } from './cognito-auth.config-check';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
@@ -35,6 +36,8 @@ import { CognitoRevocationService } from './revocation/cognito-revocation.servic
     // Always provided (inert without the `revocation` option), so guards that extend CognitoGuard
     // and apps that inject it need no condition.
     CognitoRevocationService,
+    // Inert without the `alb` option, like the revocation service.
+    CognitoAlbVerifier,
   ],
   // JwksKeyProvider, CognitoStrategy, CognitoAuthMetrics and CognitoRevocationService too: guards
   // that extend CognitoGuard, declared in other modules, inject them.
@@ -46,6 +49,7 @@ import { CognitoRevocationService } from './revocation/cognito-revocation.servic
     CognitoStrategy,
     CognitoAuthMetrics,
     CognitoRevocationService,
+    CognitoAlbVerifier,
   ],
 })
 export class CognitoAuthModule extends CognitoAuthConfigurableModule {}

@@ -11,6 +11,9 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthModuleOptions } from '@nestjs/passport';
+import { albHeader, ALB_HEADERS } from './alb/alb-headers';
+import type { AlbUserClaims } from './alb/alb.strategy';
+import { CognitoAlbVerifier } from './alb/cognito-alb-verifier';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
@@ -28,6 +31,7 @@ import {
   transportOf,
 } from './execution-context-transport';
 import {
+  AlbIdentityMismatchError,
   AuthorizationError,
   ClaimCheckRefusedError,
   CognitoAuthError,
@@ -39,6 +43,7 @@ import {
   RevocationStateUnavailableError,
   UnsupportedContextError,
   TenantResolverError,
+  TokenMissingError,
 } from './errors';
 import { GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 import { PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
@@ -96,6 +101,15 @@ export class CognitoGuard extends AuthGuard() {
 
   /** The module's passport-jwt strategy, which verifies every token the cache does not answer. */
   @Optional() @Inject(CognitoStrategy) protected readonly strategy!: CognitoStrategy;
+
+  /** ALB mode's verifier (the `alb` option; inert without it), property-injected as `keys`. */
+  @Optional() @Inject(CognitoAlbVerifier) protected readonly albVerifier!: CognitoAlbVerifier;
+
+  /** ALB mode with `accessToken`: the two verified halves of each merged user, until it is cached. */
+  private readonly albParts = new WeakMap<
+    object,
+    { readonly data: AlbUserClaims; readonly access: CognitoJwtPayload }
+  >();
 
   /**
    * Each route's rules, by class and then handler (a handler inherited by two controller classes is
@@ -179,6 +193,16 @@ export class CognitoGuard extends AuthGuard() {
     request: Record<string, unknown>,
     token: string | null = this.config.extractToken(request),
   ): Promise<void> | undefined {
+    if (this.config.alb !== null) return this.authenticateAlb(context, request, token);
+    return this.authenticatePoolToken(context, request, token);
+  }
+
+  /** `authenticate` for a user-pool token (the bearer token, or ALB's access token). */
+  private authenticatePoolToken(
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    token: string | null,
+  ): Promise<void> | undefined {
     const cache = this.keys.verifiedTokens;
     // Hashed once: the lookup and, once the token is accepted, its entry use the same key.
     const cacheKey = token === null || cache === null ? undefined : cache.keyFor(token);
@@ -193,6 +217,60 @@ export class CognitoGuard extends AuthGuard() {
     return this.verifyToken(context, request, token, cacheKey).then((user) => {
       request.user = user;
     });
+  }
+
+  /**
+   * ALB mode: sets `request.user` from the load balancer's signed `x-amzn-oidc-data` (from the ALB
+   * verified-token cache, or verified by the ALB strategy), after checking that `x-amzn-oidc-identity`
+   * names the same `sub`. With `alb.accessToken`, the access token of `x-amzn-oidc-accesstoken` is
+   * verified too (as any pool token) and must name that `sub`; the user is then both merged, the
+   * access token's claims over the userinfo claims.
+   * @param token the `x-amzn-oidc-data` value (`null`: none).
+   */
+  protected authenticateAlb(
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    token: string | null,
+  ): Promise<void> | undefined {
+    if (token === null) throw new TokenMissingError();
+    const verifier = this.albVerifier;
+    const cacheKey = verifier.verifiedTokens?.keyFor(token);
+    const cached = verifier.cached(token, cacheKey);
+    if (cached !== undefined && this.config.issuers.has(cached.iss)) {
+      this.metrics.cacheHit();
+      return this.completeAlb(context, request, cached);
+    }
+    return verifier.verify(request, token, cacheKey).then((claims) => this.completeAlb(context, request, claims));
+  }
+
+  private completeAlb(
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    claims: AlbUserClaims,
+  ): Promise<void> | undefined {
+    // Unsigned, so never a source of identity; but one that disagrees means the headers were tampered
+    // with or mixed up between users on the way, and neither can be trusted.
+    const identity = albHeader(request, ALB_HEADERS.identity);
+    if (identity !== null && identity !== claims.sub) throw new AlbIdentityMismatchError();
+    if (!this.config.alb!.accessToken) {
+      request.user = claims;
+      return undefined;
+    }
+    const accessToken = albHeader(request, ALB_HEADERS.accessToken);
+    if (accessToken === null) throw new TokenMissingError();
+    const merge = (): void => {
+      const access = request.user as CognitoJwtPayload;
+      if (access.sub !== claims.sub) throw new AlbIdentityMismatchError();
+      const user = Object.freeze({ ...claims, ...access }) as CognitoJwtPayload;
+      this.albParts.set(user, { data: claims, access });
+      request.user = user;
+    };
+    const verifying = this.authenticatePoolToken(context, request, accessToken);
+    if (verifying === undefined) {
+      merge();
+      return undefined;
+    }
+    return verifying.then(merge);
   }
 
   /**
@@ -232,6 +310,12 @@ export class CognitoGuard extends AuthGuard() {
    * rule and the verify hook: a token that any of them refused is never cached.
    */
   protected rememberAccepted(payload: CognitoJwtPayload): void {
+    if (this.config.alb !== null) {
+      const parts = this.albParts.get(payload);
+      this.albVerifier.remember(parts?.data ?? payload);
+      if (parts === undefined) return;
+      payload = parts.access;
+    }
     const source = this.keys.takeVerified(payload);
     if (source !== undefined) this.keys.verifiedTokens?.set(source, payload);
   }
@@ -366,7 +450,11 @@ export class CognitoGuard extends AuthGuard() {
     const rules = this.routeRules(context);
     const pool = this.config.issuers.get(payload.iss)!.pool;
     if (rules.pools && !rules.pools.includes(pool.userPoolId)) throw new IssuerMismatchError();
-    assertTokenUse(payload, rules.tokenUse ?? pool.tokenUse);
+    // ALB's userinfo claims carry no token_use: the pool's default kind is the access token's, when
+    // there is one (`alb.accessToken`); a route's own @TokenUse() always applies.
+    if (rules.tokenUse !== undefined || this.config.alb === null || this.config.alb.accessToken) {
+      assertTokenUse(payload, rules.tokenUse ?? pool.tokenUse);
+    }
     if (rules.groups) assertGroups(payload, rules.groups);
     if (rules.prohibited) assertNoGroup(payload, rules.prohibited);
     if (rules.scopes) assertScopes(payload, rules.scopes);

@@ -19,26 +19,9 @@ import {
   TokenMissingError,
 } from './errors';
 import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
+import { attemptPrototypeOf, NO_OPTIONS, type StrategyAttempt, type StrategyOutcome } from './strategy-attempt';
 
-/**
- * How one strategy attempt ends, in the arguments passport's `authenticate` middleware hands its
- * callback (and `AuthGuard` then hands `handleRequest`): an error, or no user and the failure's
- * challenge and status, or the user.
- */
-export type StrategyOutcome = (error: unknown, user: unknown, info?: unknown, status?: number) => void;
-
-/** What passport's Strategy protocol adds to a strategy for one request (see `CognitoStrategy.attempt`). */
-interface StrategyAttempt {
-  settle: StrategyOutcome;
-  /** What the guard read from the request. */
-  token: string | null;
-  /** The token's verified-token cache key, if the guard computed it. */
-  cacheKey: string | undefined;
-  authenticate(request: object, options: object): void;
-}
-
-/** passport-jwt reads no authenticate options. */
-const NO_OPTIONS = Object.freeze({});
+export type { StrategyOutcome } from './strategy-attempt';
 
 /**
  * The passport-jwt strategy of one module instance: the key provider checks everything that needs no
@@ -98,35 +81,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     this.presented = presented;
     // What passport's authenticate middleware defines on each request's copy of the strategy, with
     // its callback; defined once here, so an attempt costs one object.
-    this.attemptPrototype = Object.create(this, {
-      success: {
-        value(this: StrategyAttempt, user: unknown, info: unknown) {
-          this.settle(null, user, info);
-        },
-      },
-      fail: {
-        value(this: StrategyAttempt, challenge: unknown, status?: number) {
-          if (typeof challenge === 'number') this.settle(null, false, undefined, challenge);
-          else this.settle(null, false, challenge, status);
-        },
-      },
-      error: {
-        value(this: StrategyAttempt, error: unknown) {
-          this.settle(error, undefined);
-        },
-      },
-      // passport-jwt never calls these two (passport's middleware would end the request instead).
-      pass: {
-        value(this: StrategyAttempt) {
-          this.settle(null, false);
-        },
-      },
-      redirect: {
-        value(this: StrategyAttempt) {
-          this.settle(null, false);
-        },
-      },
-    }) as object;
+    this.attemptPrototype = attemptPrototypeOf(this);
     passport.use(config.strategyName, this);
   }
 

@@ -327,3 +327,26 @@ export class TenantResolverError extends CognitoAuthError {
     super('User pool unavailable', options);
   }
 }
+
+/**
+ * ALB mode: the `x-amzn-oidc-data` token's `signer` is not one of `alb.loadBalancerArn`: another load
+ * balancer (of any AWS account) signed it.
+ */
+export class AlbSignerMismatchError extends InvalidTokenError {
+  readonly code = 'ERR_ALB_SIGNER_MISMATCH';
+  constructor(options?: { cause?: unknown }) {
+    super('Token signer not accepted', options);
+  }
+}
+
+/**
+ * ALB mode: the headers disagree on the user: `x-amzn-oidc-identity`, or the access token of
+ * `x-amzn-oidc-accesstoken` (with `alb.accessToken`), names another `sub` than the signed
+ * `x-amzn-oidc-data`.
+ */
+export class AlbIdentityMismatchError extends InvalidTokenError {
+  readonly code = 'ERR_ALB_IDENTITY_MISMATCH';
+  constructor(options?: { cause?: unknown }) {
+    super('Token identity headers disagree', options);
+  }
+}

@@ -42,6 +42,7 @@ export { Groups, GROUPS_METADATA, type GroupsRule } from './groups.decorator';
 export { HandshakeRequest } from './handshake-request';
 export { ProhibitedGroups, PROHIBITED_GROUPS_METADATA } from './prohibited-groups.decorator';
 export { Public, type PublicOptions } from './public.decorator';
+export * from './alb';
 export * from './revocation';
 export { Scopes, SCOPES_METADATA, type ScopesRule } from './scopes.decorator';
 export type { CognitoTenantQuery, CognitoTenantResolver } from './tenant-resolver';

@@ -91,8 +91,16 @@ export class JwksFetcher {
     return tooMany ? candidates.slice(0, MAX_JWKS_KEYS) : candidates;
   }
 
+  /**
+   * The body of a 200 answer to GET `uri`, within the deadline and the size cap, with the same
+   * discipline as a JWKS fetch (no redirects, proxy agents). For the ALB key endpoint's PEMs.
+   */
+  fetchText(uri: string, accept: string, maxBytes: number): Promise<string> {
+    return this.get(uri, accept, maxBytes);
+  }
+
   /** The body of a 200 answer to GET `uri`, within the deadline and the size cap. */
-  private get(uri: string): Promise<string> {
+  private get(uri: string, accept = 'application/json', maxBytes = MAX_JWKS_BYTES): Promise<string> {
     return new Promise((resolve, reject) => {
       const url = new URL(uri);
       let request: ClientRequest | undefined = undefined;
@@ -113,8 +121,8 @@ export class JwksFetcher {
         this.timeoutMs,
       );
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      request = send(url, { agent: this.agentFor(uri), headers: { accept: 'application/json' } }, (response) =>
-        readBody(response, settle),
+      request = send(url, { agent: this.agentFor(uri), headers: { accept } }, (response) =>
+        readBody(response, maxBytes, settle),
       );
       request.on('error', (error) => settle(error));
       request.end();
@@ -168,7 +176,11 @@ function retryAfterMs(header: string | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function readBody(response: IncomingMessage, settle: (error: Error | null, body?: string) => void): void {
+function readBody(
+  response: IncomingMessage,
+  maxBytes: number,
+  settle: (error: Error | null, body?: string) => void,
+): void {
   if (response.statusCode !== 200) {
     response.resume();
     const status = response.statusCode;
@@ -180,8 +192,8 @@ function readBody(response: IncomingMessage, settle: (error: Error | null, body?
   let size = 0;
   response.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > MAX_JWKS_BYTES) {
-      settle(new Error(`JWKS body larger than ${MAX_JWKS_BYTES} bytes`));
+    if (size > maxBytes) {
+      settle(new Error(`body larger than ${maxBytes} bytes`));
       return;
     }
     chunks.push(chunk);

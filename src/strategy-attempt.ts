@@ -1,0 +1,56 @@
+/**
+ * How one strategy attempt ends, in the arguments passport's `authenticate` middleware hands its
+ * callback (and `AuthGuard` then hands `handleRequest`): an error, or no user and the failure's
+ * challenge and status, or the user.
+ */
+export type StrategyOutcome = (error: unknown, user: unknown, info?: unknown, status?: number) => void;
+
+/** What passport's Strategy protocol adds to a strategy for one request. */
+export interface StrategyAttempt {
+  settle: StrategyOutcome;
+  /** What the guard read from the request. */
+  token: string | null;
+  /** The token's verified-token cache key, if the guard computed it. */
+  cacheKey: string | undefined;
+  authenticate(request: object, options: object): void;
+}
+
+/** passport-jwt reads no authenticate options. */
+export const NO_OPTIONS = Object.freeze({});
+
+/**
+ * What passport's authenticate middleware defines on each request's copy of a strategy (success,
+ * fail, error, pass, redirect), reporting to the attempt's `settle`: made once per strategy, so an
+ * attempt costs one object (`Object.create` of this).
+ */
+export function attemptPrototypeOf(strategy: object): object {
+  return Object.create(strategy, {
+    success: {
+      value(this: StrategyAttempt, user: unknown, info: unknown) {
+        this.settle(null, user, info);
+      },
+    },
+    fail: {
+      value(this: StrategyAttempt, challenge: unknown, status?: number) {
+        if (typeof challenge === 'number') this.settle(null, false, undefined, challenge);
+        else this.settle(null, false, challenge, status);
+      },
+    },
+    error: {
+      value(this: StrategyAttempt, error: unknown) {
+        this.settle(error, undefined);
+      },
+    },
+    // passport-jwt never calls these two (passport's middleware would end the request instead).
+    pass: {
+      value(this: StrategyAttempt) {
+        this.settle(null, false);
+      },
+    },
+    redirect: {
+      value(this: StrategyAttempt) {
+        this.settle(null, false);
+      },
+    },
+  }) as object;
+}
