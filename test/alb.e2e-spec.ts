@@ -1,4 +1,5 @@
 import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
+import { MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -9,6 +10,7 @@ import {
   CognitoGuard,
   CognitoRevocationService,
   CognitoUser,
+  COGNITO_METRICS,
   Groups,
   InMemoryRevocationStore,
   Public,
@@ -49,6 +51,16 @@ class AlbController {
 }
 
 const SUB = 'a1b2c3d4-0000-4000-8000-000000000001';
+
+/** The SDK's own reader, read on demand. */
+class CollectingReader extends MetricReader {
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 /**
  * ALB mode through a real Nest app: a user pool issuer and an ALB issuer on loopback (an ES256 key per
@@ -221,6 +233,32 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
     await app!.get(CognitoRevocationService).revokeUser(SUB);
     const response = await send('/me', headers).expect(401);
     expect(response.body.message).toBe('Token revoked');
+  });
+
+  it('metrics count ALB decisions, cache hits and key fetches like the pool mode (real OpenTelemetry SDK)', async () => {
+    const reader = new CollectingReader();
+    await start({ metrics: { meterProvider: new MeterProvider({ readers: [reader] }) } });
+    const headers = alb.headers();
+    await send('/me', headers).expect(200);
+    await send('/me', headers).expect(200);
+    await send(
+      '/me',
+      alb.headers({
+        signer: 'arn:aws:elasticloadbalancing:us-east-1:999999999999:loadbalancer/app/x/0123456789abcdef',
+      }),
+    ).expect(401);
+    const { resourceMetrics } = await reader.collect();
+    const sum = (name: string, attributes: Record<string, string>) =>
+      resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .filter((metric) => metric.descriptor.name === name)
+        .flatMap((metric) => metric.dataPoints as DataPoint<number>[])
+        .filter((point) => Object.entries(attributes).every(([k, v]) => point.attributes[k] === v))
+        .reduce((total, point) => total + point.value, 0);
+    expect(sum(COGNITO_METRICS.decisions, { 'cognito_auth.outcome': 'accepted' })).toBe(2);
+    expect(sum(COGNITO_METRICS.decisions, { 'error.type': 'ERR_ALB_SIGNER_MISMATCH' })).toBe(1);
+    expect(sum(COGNITO_METRICS.cacheHits, {})).toBe(1);
+    expect(sum(COGNITO_METRICS.jwksFetches, {})).toBe(1);
   });
 
   describe('with alb.accessToken', () => {
