@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CognitoAlbVerifier } from './alb/cognito-alb-verifier';
 import type { CognitoAuthConfig } from './cognito-auth.config';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { JwksKeyProvider } from './jwks-key-provider';
@@ -44,6 +45,19 @@ export interface CognitoAuthHealthReport {
     readonly maxEntries: number;
     readonly maxEntriesPerUser: number;
   } | null;
+  /**
+   * ALB mode's key endpoint: keys held (fetched per kid, on first use) and whether the last fetch
+   * failed; null without the `alb` option. With `alb` alone (no `accessToken`) it decides `status`
+   * instead of the pools' JWKS, which that mode never uses: down only while the last fetch failed and
+   * no key is held.
+   */
+  readonly alb: {
+    readonly keyEndpoint: string;
+    readonly keys: number;
+    readonly failing: boolean;
+    /** `true` with `alb.accessToken` (the pools' key sets are needed too), `false` in data-only mode. */
+    readonly accessToken: boolean;
+  } | null;
 }
 
 /**
@@ -65,6 +79,7 @@ export class CognitoAuthHealth {
   constructor(
     private readonly keys: JwksKeyProvider,
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    @Optional() private readonly albVerifier?: CognitoAlbVerifier,
   ) {}
 
   check(): CognitoAuthHealthReport {
@@ -79,14 +94,30 @@ export class CognitoAuthHealth {
       ageSeconds: keySet.fetchedAtMs === null ? null : Math.max(0, Math.floor((now - keySet.fetchedAtMs) / 1000)),
     }));
     const cache = this.keys.verifiedTokens;
+    const albKeys = this.albVerifier?.keySet ?? null;
+    const alb = this.config.alb;
+    const albReport =
+      alb === null || albKeys === null
+        ? null
+        : {
+            keyEndpoint: alb.keyEndpoint,
+            keys: albKeys.size,
+            failing: albKeys.lastFetchFailed,
+            accessToken: alb.accessToken,
+          };
+    const up =
+      alb !== null && !alb.accessToken
+        ? !(albReport!.failing && albReport!.keys === 0)
+        : this.config.pools.every((pool) => this.canVerify(pool));
     return {
-      status: this.config.pools.every((pool) => this.canVerify(pool)) ? 'up' : 'down',
+      status: up ? 'up' : 'down',
       keySets,
       verifiedTokenCache: cache && {
         entries: cache.size,
         maxEntries: cache.maxEntries,
         maxEntriesPerUser: cache.maxEntriesPerUser,
       },
+      alb: albReport,
     };
   }
 

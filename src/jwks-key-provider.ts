@@ -77,6 +77,8 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
    */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.jwks.prefetch) return;
+    // ALB mode without the access token verifies the load balancer's keys only (fetched per kid).
+    if (this.config.alb !== null && !this.config.alb.accessToken) return;
     await Promise.all([...this.keySets.values()].map((keySet) => keySet.refresh().catch(() => undefined)));
   }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import {
   albKeyEndpoint,
+  CognitoAuthHealth,
   CognitoAuthModule,
   CognitoConfigError,
   CognitoGuard,
@@ -259,6 +260,20 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
     expect(sum(COGNITO_METRICS.decisions, { 'error.type': 'ERR_ALB_SIGNER_MISMATCH' })).toBe(1);
     expect(sum(COGNITO_METRICS.cacheHits, {})).toBe(1);
     expect(sum(COGNITO_METRICS.jwksFetches, {})).toBe(1);
+  });
+
+  it('health follows the ALB key endpoint in data-only mode, and the pool JWKS is not prefetched', async () => {
+    await start({ jwks: { prefetch: true } });
+    expect(pool.jwksRequests).toBe(0);
+    const health = app!.get(CognitoAuthHealth);
+    expect(health.check()).toMatchObject({
+      status: 'up',
+      alb: { keyEndpoint: alb.keyEndpoint, keys: 0, failing: false },
+    });
+    alb.simulateKeyFault('status-500');
+    await send('/me', alb.headers()).expect(503);
+    expect(health.check()).toMatchObject({ status: 'down', alb: { keys: 0, failing: true } });
+    alb.simulateKeyFault(null);
   });
 
   describe('with alb.accessToken', () => {

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { CognitoAuthModule, Public, type CognitoAuthModuleOptions } from '../src';
 import { CognitoHealthIndicator } from '../src/terminus';
-import { CognitoTestIssuer } from '../src/testing';
+import { CognitoAlbTestIssuer, CognitoTestIssuer } from '../src/testing';
 import { GuardedController } from './support/controllers';
 import { initApp } from './support/create-app';
 import { platforms } from './support/platforms';
@@ -171,6 +171,30 @@ describe.each(platforms)('the terminus health indicator on %s', (_name, adapter)
         { jwksUri: second.jwksUri, loaded: false, keys: 0, lastFetchFailed: true },
       ],
     });
+  });
+
+  it('in ALB data-only mode, follows the load balancer key endpoint, not the pool JWKS it never uses', async () => {
+    const alb = await CognitoAlbTestIssuer.start({ issuer: issuer.issuer, clientId: issuer.clientId });
+    try {
+      await suspend(issuer);
+      await start({
+        ...issuer.moduleOptions(),
+        alb: { loadBalancerArn: alb.loadBalancerArn, keyEndpoint: alb.keyEndpoint },
+      });
+      const up = await health();
+      expect(up.status).toBe(200);
+      expect(up.body.info.cognito).toMatchObject({ status: 'up', alb: { keys: 0, failing: false } });
+      expect((await request(app!.getHttpServer()).get('/me').set(alb.headers())).status).toBe(200);
+      alb.rotateKey();
+      alb.simulateKeyFault('status-500');
+      expect((await request(app!.getHttpServer()).get('/me').set(alb.headers())).status).toBe(503);
+      // A key is held: tokens signed with it still verify, so the instance stays up.
+      const failing = await health();
+      expect(failing.status).toBe(200);
+      expect(failing.body.info.cognito).toMatchObject({ status: 'up', alb: { keys: 1, failing: true } });
+    } finally {
+      await alb.stop();
+    }
   });
 
   /** Polls the indicator (memory only) until the background refresh has failed; bounded. */

@@ -63,6 +63,11 @@ export class AlbKeySet {
     return this.keys.size;
   }
 
+  /** Whether the last fetch failed (an outage, not a kid the endpoint lacks); held keys keep working. */
+  get lastFetchFailed(): boolean {
+    return this.lastFailure !== null;
+  }
+
   /** The key held now for `kid`, without a fetch. */
   heldKey(kid: string): KeyObject | undefined {
     return this.keys.get(kid);

@@ -50,8 +50,15 @@ export class CognitoHealthIndicator {
    * @param key the name of the entry in terminus' `info` / `error` / `details`. @default 'cognito'
    */
   isHealthy<const Key extends string = 'cognito'>(key: Key = 'cognito' as Key): HealthIndicatorResult<Key> {
-    const keySets = this.health.check().keySets.map(toIndicatorData);
+    const report = this.health.check();
+    const keySets = report.keySets.map(toIndicatorData);
     const session = this.indicators.check(key);
+    // ALB data-only mode never uses the pools' key sets: the load balancer's key endpoint decides.
+    if (report.alb !== null && !report.alb.accessToken) {
+      return report.status === 'up'
+        ? session.up({ keySets, alb: report.alb })
+        : session.down({ keySets, alb: report.alb });
+    }
     return keySets.every((keySet) => keySet.keys > 0) ? session.up({ keySets }) : session.down({ keySets });
   }
 }
