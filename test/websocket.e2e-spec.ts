@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Socket } from 'socket.io-client';
 import { CognitoAuthModule, type CognitoSinglePoolOptions } from '../src';
-import { CognitoTestIssuer } from '../src/testing';
+import { CognitoAlbTestIssuer, CognitoTestIssuer } from '../src/testing';
 import { platforms } from './support/platforms';
 import { ChatGateway, connect, listenOnLoopback, send, type HandshakeOptions } from './support/gateway';
 
@@ -37,6 +37,21 @@ describe.each(platforms)('WebSocket gateways (socket.io) on %s', (_, createAdapt
 
   const unauthenticated = (message: string, reason: string) => ({
     exception: { status: 'error', statusCode: 401, reason, message },
+  });
+
+  it('ALB mode: verifies the x-amzn-oidc-data header of the upgrade request on every message', async () => {
+    const alb = await CognitoAlbTestIssuer.start({ issuer: issuer.issuer, clientId: issuer.clientId });
+    try {
+      const albMode = { alb: { loadBalancerArn: alb.loadBalancerArn, keyEndpoint: alb.keyEndpoint } };
+      const socket = await client({ headers: alb.headers({ sub: 'alb-1' }) }, albMode);
+      expect(await send(socket, 'whoami')).toEqual({ ack: { sub: 'alb-1' } });
+      const forged = await client({ headers: alb.headers({ forged: true }) }, albMode);
+      expect(await send(forged, 'whoami')).toEqual(
+        unauthenticated('Token signature invalid', 'ERR_JWT_SIGNATURE_INVALID'),
+      );
+    } finally {
+      await alb.stop();
+    }
   });
 
   it('verifies the Authorization header of the handshake; @CognitoUser() works in handlers', async () => {

@@ -44,6 +44,8 @@ export interface HandshakeOptions {
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
   cookie?: string;
+  /** Other headers of the upgrade request (what a load balancer adds: `x-amzn-oidc-data`). */
+  headers?: Record<string, string>;
 }
 
 /** Starts `app` on an ephemeral port of 127.0.0.1 and returns its base URL. */
@@ -55,7 +57,7 @@ export async function listenOnLoopback(app: INestApplication): Promise<string> {
 
 /** A connected socket.io client (WebSocket transport, so headers go in the upgrade request). */
 export async function connect(url: string, options: HandshakeOptions = {}): Promise<Socket> {
-  const extraHeaders: Record<string, string> = {};
+  const extraHeaders: Record<string, string> = { ...options.headers };
   if (options.authorization !== undefined) extraHeaders.authorization = options.authorization;
   if (options.cookie !== undefined) extraHeaders.cookie = options.cookie;
   const socket = io(url, {
