@@ -3,7 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { Test } from '@nestjs/testing';
 import { CognitoAuthModule, type CognitoAuthModuleOptions } from '../src';
-import { CognitoTestIssuer } from '../src/testing';
+import request from 'supertest';
+import { CognitoAlbTestIssuer, CognitoTestIssuer } from '../src/testing';
 import { initApp } from './support/create-app';
 import { platforms } from './support/platforms';
 import { graphql, ShopResolver, shopTypeDefs } from './support/graphql';
@@ -129,5 +130,49 @@ describe.each(platforms)('GraphQL resolvers on %s', (_, createAdapter) => {
       await downApp.close();
       await down.stop();
     }
+  });
+});
+
+describe('GraphQL resolvers in ALB mode', () => {
+  let issuer: CognitoTestIssuer;
+  let alb: CognitoAlbTestIssuer;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    issuer = await CognitoTestIssuer.start();
+    alb = await CognitoAlbTestIssuer.start({ issuer: issuer.issuer, clientId: issuer.clientId });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CognitoAuthModule.forRoot({
+          ...issuer.moduleOptions(),
+          alb: { loadBalancerArn: alb.loadBalancerArn, keyEndpoint: alb.keyEndpoint },
+        }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs: shopTypeDefs, graphiql: false }),
+      ],
+      providers: [ShopResolver],
+    }).compile();
+    app = await initApp(moduleRef.createNestApplication(platforms[0]![1](), { logger: false }));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await alb.stop();
+    await issuer.stop();
+  });
+
+  const query = (headers: Record<string, string>) =>
+    request(app.getHttpServer()).post('/graphql').set(headers).send({ query: '{ sub }' });
+
+  it('resolves with the load balancer signed claims, and refuses a wrong signer as UNAUTHENTICATED', async () => {
+    expect((await query(alb.headers({ sub: 'alb-9' }))).body).toEqual({ data: { sub: 'alb-9' } });
+    const refused = await query(
+      alb.headers({
+        signer: 'arn:aws:elasticloadbalancing:us-east-1:999999999999:loadbalancer/app/x/0123456789abcdef',
+      }),
+    );
+    expect(refused.body.errors[0]).toMatchObject({
+      message: 'Token signer not accepted',
+      extensions: { code: 'UNAUTHENTICATED', reason: 'ERR_ALB_SIGNER_MISMATCH' },
+    });
   });
 });
