@@ -19,7 +19,7 @@ import {
   TokenMissingError,
 } from './errors';
 import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
-import { attemptPrototypeOf, NO_OPTIONS, type StrategyAttempt, type StrategyOutcome } from './strategy-attempt';
+import { attemptPrototypeOf, runAttempt, type StrategyAttempt, type StrategyOutcome } from './strategy-attempt';
 
 export type { StrategyOutcome } from './strategy-attempt';
 
@@ -97,17 +97,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
    * @param cacheKey the token's verified-token cache key, if the guard computed it for its lookup.
    */
   attempt(request: object, token: string | null, settle: StrategyOutcome, cacheKey?: string): void {
-    const attempt = Object.create(this.attemptPrototype) as StrategyAttempt;
-    attempt.settle = settle;
-    attempt.token = token;
-    attempt.cacheKey = cacheKey;
-    // passport-jwt reads the token, and asks for the key, synchronously in authenticate().
-    this.presented.set(request, attempt);
-    try {
-      attempt.authenticate(request, NO_OPTIONS);
-    } finally {
-      this.presented.delete(request);
-    }
+    runAttempt(this.attemptPrototype, this.presented, request, token, settle, cacheKey);
   }
 
   /**

@@ -16,7 +16,7 @@ export interface StrategyAttempt {
 }
 
 /** passport-jwt reads no authenticate options. */
-export const NO_OPTIONS = Object.freeze({});
+const NO_OPTIONS = Object.freeze({});
 
 /**
  * What passport's authenticate middleware defines on each request's copy of a strategy (success,
@@ -53,4 +53,30 @@ export function attemptPrototypeOf(strategy: object): object {
       },
     },
   }) as object;
+}
+
+/**
+ * Runs a strategy (through `prototype`, its `attemptPrototypeOf`) on `request` for `token`, as
+ * passport's `authenticate` middleware does, minus its writes on the request. The attempt is in
+ * `presented` only while passport-jwt's `authenticate` runs: it reads the token, and asks for the key,
+ * synchronously. `settle` is called once, later.
+ */
+export function runAttempt(
+  prototype: object,
+  presented: WeakMap<object, StrategyAttempt>,
+  request: object,
+  token: string | null,
+  settle: StrategyOutcome,
+  cacheKey: string | undefined,
+): void {
+  const attempt = Object.create(prototype) as StrategyAttempt;
+  attempt.settle = settle;
+  attempt.token = token;
+  attempt.cacheKey = cacheKey;
+  presented.set(request, attempt);
+  try {
+    attempt.authenticate(request, NO_OPTIONS);
+  } finally {
+    presented.delete(request);
+  }
 }

@@ -9,7 +9,7 @@ import {
   JwtClaimInvalidError,
   TokenTooLargeError,
 } from '../errors';
-import { attemptPrototypeOf, NO_OPTIONS, type StrategyAttempt, type StrategyOutcome } from '../strategy-attempt';
+import { attemptPrototypeOf, runAttempt, type StrategyAttempt, type StrategyOutcome } from '../strategy-attempt';
 import type { CognitoAlbConfig } from './alb-options';
 import type { AlbKeySet } from './alb-key-set';
 import { decodeAlbToken, verifyAlbToken } from './alb-token';
@@ -143,16 +143,7 @@ export class AlbStrategy extends JwtStrategy {
    * once, later, with the claims or the failure.
    */
   attempt(request: object, token: string, settle: StrategyOutcome, cacheKey?: string): void {
-    const attempt = Object.create(this.attemptPrototype) as StrategyAttempt;
-    attempt.settle = settle;
-    attempt.token = token;
-    attempt.cacheKey = cacheKey;
-    this.presented.set(request, attempt);
-    try {
-      attempt.authenticate(request, NO_OPTIONS);
-    } finally {
-      this.presented.delete(request);
-    }
+    runAttempt(this.attemptPrototype, this.presented, request, token, settle, cacheKey);
   }
 
   /** The token and key `claims` were verified from, once; undefined after that (or for a cached one). */
