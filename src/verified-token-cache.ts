@@ -1,4 +1,4 @@
-import crypto, { type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 
 /** A verified token and the key that verified it, as the key provider handed that key out. */
@@ -8,7 +8,11 @@ export interface VerifiedTokenSource {
   readonly kid: string;
   /** The very object jsonwebtoken verified the signature with. */
   readonly key: KeyObject;
-  /** The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup: not hashed twice. */
+  /**
+   * The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup. `set` derives
+   * the key again from its own copy of the token (a key cut from the request's string would keep the
+   * whole header alive), which costs no more than reading this.
+   */
   readonly cacheKey?: string | undefined;
 }
 
@@ -26,8 +30,10 @@ export interface VerifiedTokenCacheOptions {
 
 /** One remembered token, linked into the recency list of the whole cache. */
 interface Entry {
-  /** The map key: SHA-256 of the token. */
+  /** The map key: the last `KEY_LENGTH` characters of `token`. */
   readonly id: string;
+  /** The whole token, a copy of its own: a lookup is answered only for this very string. */
+  readonly token: string;
   readonly payload: CognitoJwtPayload;
   /** `exp` in milliseconds: the entry is never used at or past it. */
   readonly expiresAt: number;
@@ -46,8 +52,12 @@ interface Entry {
  * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
  * token pay for one RSA verification (the model is Envoy's `jwt_authn` `jwt_cache_config`).
  *
- * Keyed by the SHA-256 of the token (44 characters, where a token is 1–4 KiB), which is safe because
- * only canonical tokens (one spelling per token) get this far. What goes in:
+ * Keyed by the token's last 43 characters (the end of its signature: 256 bits that differ from one
+ * token to the next) and answered only when the whole token is equal to the one kept: a lookup reads
+ * 43 characters to find the entry and compares the rest, where a SHA-256 of the token (1–4 KiB) cost
+ * a hash of all of it on every request. A token whose end matches a kept one and whose body does not
+ * (a forgery reusing a signature) is a miss and is verified; it does not disturb the entry. Only
+ * canonical tokens (one spelling per token) get this far. What goes in:
  * - only a token the guard accepted (signature, Cognito rules, the route's rules, the `verify` hook):
  *   a refusal leaves no entry. Route rules (`@TokenUse`, `@Groups`, `@Scopes`, `@UserPool`) are not part
  *   of the entry: the guard applies them on every request;
@@ -84,11 +94,11 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * The key `token` is kept under (its SHA-256), for `get` and `set` to share: one hash per request.
+   * The key `token` is looked up under (its last `KEY_LENGTH` characters), for `get` to take: no hash.
    * `undefined` for a token too long to be kept.
    */
   keyFor(token: string): string | undefined {
-    return token.length > this.maxTokenLength ? undefined : sha256(token);
+    return token.length > this.maxTokenLength ? undefined : keyOf(token);
   }
 
   /**
@@ -99,7 +109,9 @@ export class VerifiedTokenCache {
   get(token: string, cacheKey: string | undefined = this.keyFor(token)): CognitoJwtPayload | undefined {
     if (cacheKey === undefined) return undefined;
     const entry = this.entries.get(cacheKey);
-    if (entry === undefined) return undefined;
+    // Another token with the same end (a forgery reusing a signature) is not this one's entry, and
+    // must not evict it.
+    if (entry === undefined || entry.token !== token) return undefined;
     if (Date.now() >= entry.expiresAt || this.heldKey(entry.jwksUri, entry.kid) !== entry.key) {
       this.remove(entry);
       return undefined;
@@ -117,7 +129,11 @@ export class VerifiedTokenCache {
     // A refresh may have replaced the key while the guard ran the verify hook: such an entry could
     // never be used.
     if (Date.now() >= expiresAt || this.heldKey(jwksUri, kid) !== key) return;
-    const id = source.cacheKey ?? sha256(token);
+    // A copy: `token` is usually cut from the request's header (or a cookie header), which a kept
+    // slice of it would keep alive whole.
+    const kept = detached(token);
+    const id = keyOf(kept);
+    // The same token again, or (never in practice) another valid one with the same end: replaced.
     const previous = this.entries.get(id);
     if (previous !== undefined) this.remove(previous);
 
@@ -132,7 +148,19 @@ export class VerifiedTokenCache {
       user = new Set();
       this.users.set(userId, user);
     }
-    const entry: Entry = { id, payload, expiresAt, jwksUri, kid, key, user, userId, newer: null, older: null };
+    const entry: Entry = {
+      id,
+      token: kept,
+      payload,
+      expiresAt,
+      jwksUri,
+      kid,
+      key,
+      user,
+      userId,
+      newer: null,
+      older: null,
+    };
     this.entries.set(id, entry);
     user.add(entry);
     this.linkNewest(entry);
@@ -179,10 +207,21 @@ export class VerifiedTokenCache {
 }
 
 /**
- * SHA-256 of the token, base64url. `crypto.hash` (Node 20.12+) hashes in one call, about 40% less
- * than building a `Hash` object; `createHash` where it is missing.
+ * Characters of a token's end that key its entry: 43 base64url characters, about 254 bits of an RS256
+ * signature, which two tokens share only when one reuses the other's signature (a forgery, which the
+ * whole-token comparison then refuses).
  */
-const sha256: (token: string) => string =
-  typeof crypto.hash === 'function'
-    ? (token) => crypto.hash('sha256', token, 'base64url')
-    : (token) => crypto.createHash('sha256').update(token).digest('base64url');
+const KEY_LENGTH = 43;
+
+function keyOf(token: string): string {
+  return token.length <= KEY_LENGTH ? token : token.slice(-KEY_LENGTH);
+}
+
+/**
+ * A string equal to `token` that shares no storage with the string it was cut from. Cached tokens
+ * are canonical JWTs (ASCII), which survive the Latin-1 round trip; anything else is kept as it is.
+ */
+function detached(token: string): string {
+  const copy = Buffer.from(token, 'latin1').toString('latin1');
+  return copy === token ? copy : token;
+}

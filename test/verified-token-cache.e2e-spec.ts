@@ -82,6 +82,22 @@ describe('the verified-token cache', () => {
     expect(cache?.size).toBe(1);
   });
 
+  it('answers a token from memory only when the whole token is the one kept, whatever the two share', async () => {
+    const { app, cache } = await start();
+    const token = issuer.accessToken();
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    // The kept token's signature under another payload: the same end, the same key in the cache.
+    const [header, , signature] = token.split('.');
+    const other = issuer.accessToken({ claims: { username: 'someone-else' } }).split('.')[1];
+    const forged = `${header}.${other}.${signature}`;
+    expect(cache?.keyFor(forged)).toBe(cache?.keyFor(token));
+    expect(cache?.get(forged)).toBeUndefined();
+    expect((await getWithToken(app, '/me', forged)).status).toBe(401);
+    // The forgery neither replaced nor evicted the entry.
+    expect(cache?.size).toBe(1);
+    expect(cache?.get(token)).toMatchObject({ sub: expect.any(String) });
+  });
+
   it('never caches a refusal', async () => {
     const { app, cache } = await start();
     expect((await getWithToken(app, '/me', issuer.accessToken({ expiresIn: -5 }))).status).toBe(401);
@@ -249,6 +265,20 @@ describe('VerifiedTokenCache', () => {
     // Nor is an entry made for a key no longer held.
     cache.set(source('t2'), payload(exp()));
     expect(cache.size).toBe(0);
+  });
+
+  it('answers only the very token kept: another with the same end is a miss and leaves the entry', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    const end = 'e'.repeat(43);
+    const token = `Bearer header.payload-a.${end}`.slice('Bearer '.length);
+    cache.set(source(token), payload(exp()));
+    expect(cache.get(`header.payload-a.${end}`)).toBeDefined();
+    // Same end, other body: a miss, and the entry stays.
+    expect(cache.get(`header.payload-b.${end}`)).toBeUndefined();
+    expect(cache.size).toBe(1);
+    // Tokens shorter than the key are keyed whole.
+    cache.set(source('t'), payload(exp(), 'user-2'));
+    expect([cache.get('t') !== undefined, cache.get('u')]).toEqual([true, undefined]);
   });
 
   it('evicts the least recently used entry, at any fill, after many hits and evictions', () => {
