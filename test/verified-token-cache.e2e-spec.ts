@@ -1,4 +1,5 @@
-import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
+import { Controller, Get, UseGuards, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   CognitoAuthHealth,
@@ -96,6 +97,30 @@ describe('the verified-token cache', () => {
     // The forgery neither replaced nor evicted the entry.
     expect(cache?.size).toBe(1);
     expect(cache?.get(token)).toMatchObject({ sub: expect.any(String) });
+  });
+
+  it('answers a cached token with a plain true, no promise; a miss and every refusal with a promise', async () => {
+    const { app } = await start();
+    const guard = app.get(CognitoGuard);
+    /** The guard as Nest calls it for GuardedController.me, without the HTTP layer. */
+    const contextFor = (token: string): ExecutionContext => {
+      const request = { headers: { authorization: `Bearer ${token}` } };
+      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
+      context.setType('http');
+      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
+      return context;
+    };
+    const token = issuer.accessToken();
+    const miss = guard.canActivate(contextFor(token));
+    expect(miss).toBeInstanceOf(Promise);
+    expect(await miss).toBe(true);
+    // Nest awaits only what is not a boolean: a hit costs no promise here nor in Nest's guard step.
+    expect(guard.canActivate(contextFor(token))).toBe(true);
+    // A refusal is a rejected promise, never a throw, cached token or not.
+    const refusals = [issuer.accessToken({ expiresIn: -5 }), 'not-a-token'].map((t) =>
+      guard.canActivate(contextFor(t)),
+    );
+    for (const refusal of refusals) await expect(refusal).rejects.toMatchObject({ status: 401 });
   });
 
   it('never caches a refusal', async () => {
