@@ -8,11 +8,7 @@ export interface VerifiedTokenSource {
   readonly kid: string;
   /** The very object jsonwebtoken verified the signature with. */
   readonly key: KeyObject;
-  /**
-   * The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup. `set` derives
-   * the key again from its own copy of the token (a key cut from the request's string would keep the
-   * whole header alive), which costs no more than reading this.
-   */
+  /** The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup. */
   readonly cacheKey?: string | undefined;
 }
 
@@ -30,8 +26,8 @@ export interface VerifiedTokenCacheOptions {
 
 /** One remembered token, linked into the recency list of the whole cache. */
 interface Entry {
-  /** The map key: the last `KEY_LENGTH` characters of `token`. */
-  readonly id: string;
+  /** The map key: `slotOf(token)`. */
+  readonly id: number;
   /** The whole token, a copy of its own: a lookup is answered only for this very string. */
   readonly token: string;
   readonly payload: CognitoJwtPayload;
@@ -52,11 +48,11 @@ interface Entry {
  * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
  * token pay for one RSA verification (the model is Envoy's `jwt_authn` `jwt_cache_config`).
  *
- * Keyed by the token's last 43 characters (the end of its signature: 256 bits that differ from one
- * token to the next) and answered only when the whole token is equal to the one kept: a lookup reads
- * 43 characters to find the entry and compares the rest, where a SHA-256 of the token (1–4 KiB) cost
- * a hash of all of it on every request. A token whose end matches a kept one and whose body does not
- * (a forgery reusing a signature) is a miss and is verified; it does not disturb the entry. Only
+ * Kept under a number read from the token's end (`slotOf`: its signature's last characters) and
+ * answered only when the whole token is equal to the one kept: a lookup reads a few characters to
+ * find the entry and compares the token, where a SHA-256 of the token (1–4 KiB) cost a hash of all of
+ * it on every request. A token whose end matches a kept one and whose body does not (a forgery reusing
+ * a signature) is a miss and is verified; it does not disturb the entry. Only
  * canonical tokens (one spelling per token) get this far. What goes in:
  * - only a token the guard accepted (signature, Cognito rules, the route's rules, the `verify` hook):
  *   a refusal leaves no entry. Route rules (`@TokenUse`, `@Groups`, `@Scopes`, `@UserPool`) are not part
@@ -76,7 +72,7 @@ export class VerifiedTokenCache {
   readonly maxEntriesPerUser: number;
   readonly maxTokenLength: number;
   private readonly heldKey: VerifiedTokenCacheOptions['heldKey'];
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   /** Each user's entries, oldest first (a `Set` iterates in insertion order). */
   private readonly users = new Map<string, Set<Entry>>();
   private newest: Entry | null = null;
@@ -94,11 +90,12 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * The key `token` is looked up under (its last `KEY_LENGTH` characters), for `get` to take: no hash.
-   * `undefined` for a token too long to be kept.
+   * `token` when it may have an entry, `undefined` when it is too long to be kept: what the guard's
+   * lookup and the strategy's key source carry. Nothing is computed (no hash): `get` finds the entry
+   * from a few characters of the token's end.
    */
   keyFor(token: string): string | undefined {
-    return token.length > this.maxTokenLength ? undefined : keyOf(token);
+    return token.length > this.maxTokenLength ? undefined : token;
   }
 
   /**
@@ -108,7 +105,7 @@ export class VerifiedTokenCache {
    */
   get(token: string, cacheKey: string | undefined = this.keyFor(token)): CognitoJwtPayload | undefined {
     if (cacheKey === undefined) return undefined;
-    const entry = this.entries.get(cacheKey);
+    const entry = this.entries.get(slotOf(token));
     // Another token with the same end (a forgery reusing a signature) is not this one's entry, and
     // must not evict it.
     if (entry === undefined || entry.token !== token) return undefined;
@@ -132,7 +129,7 @@ export class VerifiedTokenCache {
     // A copy: `token` is usually cut from the request's header (or a cookie header), which a kept
     // slice of it would keep alive whole.
     const kept = detached(token);
-    const id = keyOf(kept);
+    const id = slotOf(kept);
     // The same token again, or (never in practice) another valid one with the same end: replaced.
     const previous = this.entries.get(id);
     if (previous !== undefined) this.remove(previous);
@@ -206,15 +203,23 @@ export class VerifiedTokenCache {
   }
 }
 
-/**
- * Characters of a token's end that key its entry: 43 base64url characters, about 254 bits of an RS256
- * signature, which two tokens share only when one reuses the other's signature (a forgery, which the
- * whole-token comparison then refuses).
- */
-const KEY_LENGTH = 43;
+/** Characters of a token's end that make its slot. */
+const SLOT_CHARS = 6;
 
-function keyOf(token: string): string {
-  return token.length <= KEY_LENGTH ? token : token.slice(-KEY_LENGTH);
+/**
+ * The number a token's entry is kept under: 30 bits mixed from the last 6 characters of the token,
+ * the end of its signature (about 32 bits of it for RS256). A signature's end differs from one token
+ * to the next, so two kept tokens share a slot about once in 2^30 (the newer replaces the older), and
+ * a token that shares a kept one's slot without being it (a forgery reusing a signature, or chance)
+ * is told apart by the whole-token comparison. A small integer, where a string key (a hash, or a
+ * slice of the token) cost the Map a string hash and a string comparison on every lookup.
+ */
+function slotOf(token: string): number {
+  let slot = 0;
+  for (let i = token.length - 1; i >= 0 && i >= token.length - SLOT_CHARS; i--) {
+    slot = (Math.imul(slot, 31) + token.charCodeAt(i)) | 0;
+  }
+  return slot & 0x3fffffff;
 }
 
 /**

@@ -90,8 +90,8 @@ describe('the verified-token cache', () => {
     // The kept token's signature under another payload: the same end, the same key in the cache.
     const [header, , signature] = token.split('.');
     const other = issuer.accessToken({ claims: { username: 'someone-else' } }).split('.')[1];
+    // Its end is the kept token's: the same slot in the cache.
     const forged = `${header}.${other}.${signature}`;
-    expect(cache?.keyFor(forged)).toBe(cache?.keyFor(token));
     expect(cache?.get(forged)).toBeUndefined();
     expect((await getWithToken(app, '/me', forged)).status).toBe(401);
     // The forgery neither replaced nor evicted the entry.
@@ -300,10 +300,15 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get(`header.payload-a.${end}`)).toBeDefined();
     // Same end, other body: a miss, and the entry stays.
     expect(cache.get(`header.payload-b.${end}`)).toBeUndefined();
-    expect(cache.size).toBe(1);
-    // Tokens shorter than the key are keyed whole.
-    cache.set(source('t'), payload(exp(), 'user-2'));
-    expect([cache.get('t') !== undefined, cache.get('u')]).toEqual([true, undefined]);
+    expect(cache.get(`x${end}`)).toBeUndefined();
+    expect([cache.size, cache.get(token) !== undefined]).toEqual([1, true]);
+    // Another accepted token with the same end: the newer replaces the older.
+    cache.set(source(`header.payload-c.${end}`), payload(exp(), 'user-3'));
+    expect([cache.size, cache.get(token), cache.get(`header.payload-c.${end}`) !== undefined]).toEqual([
+      1,
+      undefined,
+      true,
+    ]);
   });
 
   it('evicts the least recently used entry, at any fill, after many hits and evictions', () => {
