@@ -64,6 +64,9 @@ async function startRedis(log) {
   };
 }
 
+/** Token modes of the timed runs: `--modes` picks some of them. */
+export const HTTP_MODES = ['rotating', 'distinct'];
+
 /** Rows that verify nothing: their gate only asks for a 200 with a valid token. */
 const VERIFIES_NOTHING = new Set(['unguarded', 'no-op guard', 'sets-user guard']);
 /** Ceiling rows: a token is never verified, so "every token new" would only repeat "rotating". */
@@ -162,7 +165,7 @@ export async function runHttp(options) {
   }
 }
 
-async function runContenders({ issuer, signer, scale, log, workDir, contenders, cpuProf, redisUrl }) {
+async function runContenders({ issuer, signer, scale, log, workDir, contenders, cpuProf, redisUrl, modes: only }) {
   const rotateOver = 1000;
   const warmupTokens = Math.max(scale.coldRequests, Math.ceil(scale.distinctTokens * 0.1));
   const total = scale.distinctTokens + warmupTokens;
@@ -200,7 +203,7 @@ async function runContenders({ issuer, signer, scale, log, workDir, contenders, 
   const modes = [
     { mode: 'rotating', label: `tokens rotating over ${rotateOver.toLocaleString('en-US')}` },
     { mode: 'distinct', label: 'every token new' },
-  ];
+  ].filter((m) => only === undefined || only.includes(m.mode));
   for (let r = 0; r < scale.rounds; r++) {
     for (const name of rotate(contenders, r)) {
       for (const m of modes) {

@@ -9,6 +9,8 @@
  *     the named contenders, comma-separated, in the results directory)
  *   node bench/run.mjs --quick --only http --contenders 'unguarded,nest-cognito-auth'   (only these HTTP
  *     contenders, comma-separated: a quick before/after of one change)
+ *   node bench/run.mjs --quick --only http --modes rotating --rounds 5 --duration 5   (only these token
+ *     modes, rotating and/or distinct; more or longer HTTP rounds than the scale's: a steadier before/after)
  *
  * Full scale is what the README reports. --quick is a smaller smoke run of every stage (about two
  * minutes); --smoke is the few-second run the test suite makes. Both write to a temporary
@@ -19,7 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HTTP_CONTENDERS, runHttp } from './http.mjs';
+import { HTTP_CONTENDERS, HTTP_MODES, runHttp } from './http.mjs';
 import { BenchIssuer } from './lib/bench-issuer.mjs';
 import { round } from './lib/stats.mjs';
 import { TokenSigner } from './lib/token-signer.mjs';
@@ -57,6 +59,33 @@ const README_START = '<!-- bench:start (written by npm run bench) -->';
 /** The results section lives in the bench's own README; the project README links to it. */
 const BENCH_README = 'bench/README.md';
 const README_END = '<!-- bench:end -->';
+
+/**
+ * Contender names, comma-separated. Some names hold commas themselves ("… (revocation, Redis, 10,000
+ * entries)"), so a piece that is no name is joined to the next while they spell the start of one.
+ */
+function contenderNames(text) {
+  const names = [];
+  let pending = null;
+  for (const piece of text.split(',')) {
+    const joined = pending === null ? piece : `${pending},${piece}`;
+    const exact = HTTP_CONTENDERS.includes(joined.trim());
+    if (!exact && HTTP_CONTENDERS.some((name) => name.startsWith(joined.trimStart()))) {
+      pending = joined;
+      continue;
+    }
+    names.push(joined.trim());
+    pending = null;
+  }
+  if (pending !== null) names.push(pending.trim());
+  return names;
+}
+
+function positiveInteger(flag, text) {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag}: a whole number >= 1, got ${text}`);
+  return value;
+}
 
 function machine() {
   const cpu = cpus();
@@ -127,6 +156,9 @@ export async function main(argv = process.argv.slice(2)) {
       rerender: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       contenders: { type: 'string' },
+      modes: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
     },
   });
   if (values.rerender) return rerender(resolve(values.out ?? join(root, 'bench/results')), !values['no-readme']);
@@ -161,7 +193,14 @@ export async function main(argv = process.argv.slice(2)) {
     if (stages.includes('http')) {
       log('http: one Nest app per contender, autocannon');
       const { contenders: scaleContenders, ...httpScale } = scale.http;
-      const contenders = values.contenders?.split(',').map((name) => name.trim()) ?? scaleContenders;
+      // Measurement knobs only: what each row measures stays the same.
+      if (values.rounds !== undefined) httpScale.rounds = positiveInteger('--rounds', values.rounds);
+      if (values.duration !== undefined) httpScale.duration = positiveInteger('--duration', values.duration);
+      const modes = values.modes?.split(',').map((mode) => mode.trim());
+      const unknownModes = modes?.filter((mode) => !HTTP_MODES.includes(mode)) ?? [];
+      if (unknownModes.length > 0)
+        throw new Error(`--modes: unknown ${unknownModes.join(', ')} (one of ${HTTP_MODES.join(', ')})`);
+      const contenders = values.contenders === undefined ? scaleContenders : contenderNames(values.contenders);
       const unknown = contenders?.filter((name) => !HTTP_CONTENDERS.includes(name)) ?? [];
       if (unknown.length > 0)
         throw new Error(`--contenders: unknown ${unknown.join(', ')} (one of ${HTTP_CONTENDERS.join(', ')})`);
@@ -172,7 +211,8 @@ export async function main(argv = process.argv.slice(2)) {
         log,
         workDir,
         ...(contenders ? { contenders } : {}),
-        ...(values['cpu-prof'] ? { cpuProf: { names: values['cpu-prof'].split(','), dir: outDir } } : {}),
+        ...(modes ? { modes } : {}),
+        ...(values['cpu-prof'] ? { cpuProf: { names: contenderNames(values['cpu-prof']), dir: outDir } } : {}),
       });
     }
   } finally {

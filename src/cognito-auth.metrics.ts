@@ -69,6 +69,9 @@ export class CognitoAuthMetrics {
       return;
     }
     const meter = provider.getMeter(options.meterName, packageVersion()) as Meter;
+    // The API's no-op meter (no SDK registered at start; the API's metrics have no proxy that a later
+    // SDK fills): its instruments drop everything, so the guard need not call them nor read the clock.
+    if (meter === loadApi()?.createNoopMeter()) return;
     this.decisions = meter.createCounter(COGNITO_METRICS.decisions, {
       description: 'Tokens the guard decided on, by outcome and, when not accepted, the reason code (error.type)',
       unit: '{decision}',
@@ -88,7 +91,10 @@ export class CognitoAuthMetrics {
     });
   }
 
-  /** Whether anything is recorded (an SDK may still drop it: with the API's no-op provider, nothing is kept). */
+  /**
+   * Whether anything is recorded: false with `metrics: false`, and when the meter is the API's no-op
+   * (no SDK's `MeterProvider` registered when the module started). An SDK may still drop what it gets.
+   */
   get enabled(): boolean {
     return this.decisions !== null;
   }

@@ -132,34 +132,83 @@ export class CognitoGuard extends AuthGuard() {
     Object.defineProperty(this, 'options', { get: () => options, set: () => undefined, enumerable: true });
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
-    this.assertSupportedContext(context);
-    const request = this.getRequest<Record<string, unknown>>(context);
-    const started = this.metrics.start();
+  /**
+   * `true` when the request may go on; a failure is always a rejected promise (never a throw), as from
+   * an async function. A `@Public()` route, and a cached token while no step needs to wait (no
+   * `verify` hook), answer `true` synchronously, not a promise: Nest awaits only what is not a
+   * boolean, so a cache hit spends no promise and no microtask turn here or in Nest's guard step.
+   */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    let request: Record<string, unknown>;
+    let started: number;
+    try {
+      if (this.isPublic(context)) return true;
+      this.assertSupportedContext(context);
+      request = this.getRequest<Record<string, unknown>>(context);
+      started = this.metrics.start();
+    } catch (error) {
+      // What the step threw, passed on as it is (as an async function would).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+    let checking: Promise<void> | undefined;
     try {
       // Read once: the cache lookup and passport-jwt both take it from here.
       const token = this.config.extractToken(request);
       // No token on an optional route: the handler runs with no user. Any token sent is verified.
       if (token === null && this.isOptional(context)) return true;
-      // The steps answer synchronously when they can (a cached token, no verify hook): awaited only
-      // when they return a promise, which saves a promise and a microtask each on a cache hit.
+      // Each step answers synchronously when it can (a cached token, no verify hook): chained on a
+      // promise only when the one before returned one.
       const authenticating = this.authenticate(context, request, token);
-      if (authenticating !== undefined) await authenticating;
-      const payload = request.user as CognitoJwtPayload;
-      this.authorize(payload, context);
-      const verifying = this.runVerifyHook(payload, request, context);
-      if (verifying !== undefined) await verifying;
+      checking =
+        authenticating === undefined
+          ? this.checkAuthenticated(context, request)
+          : authenticating.then(() => this.checkAuthenticated(context, request));
+    } catch (error) {
+      // toTransportException's answer (an HttpException, GraphQLError or WsException; an override's own).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(this.refused(error, context, started));
+    }
+    if (checking === undefined) return this.accepted(context, request, started);
+    return checking.then(
+      () => this.accepted(context, request, started),
+      (error: unknown) => {
+        throw this.refused(error, context, started);
+      },
+    );
+  }
+
+  /**
+   * canActivate's checks of an authenticated request (`request.user` set): route rules, the verify
+   * hook, revocation, then the token remembered. Nothing is returned unless the hook made it wait.
+   */
+  private checkAuthenticated(context: ExecutionContext, request: Record<string, unknown>): Promise<void> | undefined {
+    const payload = request.user as CognitoJwtPayload;
+    this.authorize(payload, context);
+    const verifying = this.runVerifyHook(payload, request, context);
+    if (verifying === undefined) {
       this.checkRevocation(payload);
       // Remembered only once every check, revocation included, has passed.
       this.rememberAccepted(payload);
-    } catch (error) {
-      this.metrics.failed(error, started);
-      throw this.toTransportException(error, context);
+      return undefined;
     }
+    return verifying.then(() => {
+      this.checkRevocation(payload);
+      this.rememberAccepted(payload);
+    });
+  }
+
+  /** canActivate's last step once every check passed. */
+  private accepted(context: ExecutionContext, request: Record<string, unknown>, started: number): true {
     this.recordUser(context, request);
     this.metrics.accepted(started);
     return true;
+  }
+
+  /** canActivate's failure: recorded, and shaped for the transport. */
+  private refused(error: unknown, context: ExecutionContext, started: number): unknown {
+    this.metrics.failed(error, started);
+    return this.toTransportException(error, context);
   }
 
   /**

@@ -1,4 +1,4 @@
-import crypto, { type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
 
 /** A verified token and the key that verified it, as the key provider handed that key out. */
@@ -8,7 +8,7 @@ export interface VerifiedTokenSource {
   readonly kid: string;
   /** The very object jsonwebtoken verified the signature with. */
   readonly key: KeyObject;
-  /** The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup: not hashed twice. */
+  /** The token's `VerifiedTokenCache.keyFor`, when the guard computed it for its lookup. */
   readonly cacheKey?: string | undefined;
 }
 
@@ -26,8 +26,10 @@ export interface VerifiedTokenCacheOptions {
 
 /** One remembered token, linked into the recency list of the whole cache. */
 interface Entry {
-  /** The map key: SHA-256 of the token. */
-  readonly id: string;
+  /** The map key: `slotOf(token)`. */
+  readonly id: number;
+  /** The whole token, a copy of its own: a lookup is answered only for this very string. */
+  readonly token: string;
   readonly payload: CognitoJwtPayload;
   /** `exp` in milliseconds: the entry is never used at or past it. */
   readonly expiresAt: number;
@@ -46,8 +48,12 @@ interface Entry {
  * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
  * token pay for one RSA verification (the model is Envoy's `jwt_authn` `jwt_cache_config`).
  *
- * Keyed by the SHA-256 of the token (44 characters, where a token is 1–4 KiB), which is safe because
- * only canonical tokens (one spelling per token) get this far. What goes in:
+ * Kept under a number read from the token's end (`slotOf`: its signature's last characters) and
+ * answered only when the whole token is equal to the one kept: a lookup reads a few characters to
+ * find the entry and compares the token, where a SHA-256 of the token (1–4 KiB) cost a hash of all of
+ * it on every request. A token whose end matches a kept one and whose body does not (a forgery reusing
+ * a signature) is a miss and is verified; it does not disturb the entry. Only
+ * canonical tokens (one spelling per token) get this far. What goes in:
  * - only a token the guard accepted (signature, Cognito rules, the route's rules, the `verify` hook):
  *   a refusal leaves no entry. Route rules (`@TokenUse`, `@Groups`, `@Scopes`, `@UserPool`) are not part
  *   of the entry: the guard applies them on every request;
@@ -66,7 +72,7 @@ export class VerifiedTokenCache {
   readonly maxEntriesPerUser: number;
   readonly maxTokenLength: number;
   private readonly heldKey: VerifiedTokenCacheOptions['heldKey'];
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   /** Each user's entries, oldest first (a `Set` iterates in insertion order). */
   private readonly users = new Map<string, Set<Entry>>();
   private newest: Entry | null = null;
@@ -84,11 +90,12 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * The key `token` is kept under (its SHA-256), for `get` and `set` to share: one hash per request.
-   * `undefined` for a token too long to be kept.
+   * `token` when it may have an entry, `undefined` when it is too long to be kept: what the guard's
+   * lookup and the strategy's key source carry. Nothing is computed (no hash): `get` finds the entry
+   * from a few characters of the token's end.
    */
   keyFor(token: string): string | undefined {
-    return token.length > this.maxTokenLength ? undefined : sha256(token);
+    return token.length > this.maxTokenLength ? undefined : token;
   }
 
   /**
@@ -98,8 +105,10 @@ export class VerifiedTokenCache {
    */
   get(token: string, cacheKey: string | undefined = this.keyFor(token)): CognitoJwtPayload | undefined {
     if (cacheKey === undefined) return undefined;
-    const entry = this.entries.get(cacheKey);
-    if (entry === undefined) return undefined;
+    const entry = this.entries.get(slotOf(token));
+    // Another token with the same end (a forgery reusing a signature) is not this one's entry, and
+    // must not evict it.
+    if (entry === undefined || entry.token !== token) return undefined;
     if (Date.now() >= entry.expiresAt || this.heldKey(entry.jwksUri, entry.kid) !== entry.key) {
       this.remove(entry);
       return undefined;
@@ -117,7 +126,11 @@ export class VerifiedTokenCache {
     // A refresh may have replaced the key while the guard ran the verify hook: such an entry could
     // never be used.
     if (Date.now() >= expiresAt || this.heldKey(jwksUri, kid) !== key) return;
-    const id = source.cacheKey ?? sha256(token);
+    // A copy: `token` is usually cut from the request's header (or a cookie header), which a kept
+    // slice of it would keep alive whole.
+    const kept = detached(token);
+    const id = slotOf(kept);
+    // The same token again, or (never in practice) another valid one with the same end: replaced.
     const previous = this.entries.get(id);
     if (previous !== undefined) this.remove(previous);
 
@@ -132,7 +145,19 @@ export class VerifiedTokenCache {
       user = new Set();
       this.users.set(userId, user);
     }
-    const entry: Entry = { id, payload, expiresAt, jwksUri, kid, key, user, userId, newer: null, older: null };
+    const entry: Entry = {
+      id,
+      token: kept,
+      payload,
+      expiresAt,
+      jwksUri,
+      kid,
+      key,
+      user,
+      userId,
+      newer: null,
+      older: null,
+    };
     this.entries.set(id, entry);
     user.add(entry);
     this.linkNewest(entry);
@@ -178,11 +203,30 @@ export class VerifiedTokenCache {
   }
 }
 
+/** Characters of a token's end that make its slot. */
+const SLOT_CHARS = 6;
+
 /**
- * SHA-256 of the token, base64url. `crypto.hash` (Node 20.12+) hashes in one call, about 40% less
- * than building a `Hash` object; `createHash` where it is missing.
+ * The number a token's entry is kept under: 30 bits mixed from the last 6 characters of the token,
+ * the end of its signature (about 32 bits of it for RS256). A signature's end differs from one token
+ * to the next, so two kept tokens share a slot about once in 2^30 (the newer replaces the older), and
+ * a token that shares a kept one's slot without being it (a forgery reusing a signature, or chance)
+ * is told apart by the whole-token comparison. A small integer, where a string key (a hash, or a
+ * slice of the token) cost the Map a string hash and a string comparison on every lookup.
  */
-const sha256: (token: string) => string =
-  typeof crypto.hash === 'function'
-    ? (token) => crypto.hash('sha256', token, 'base64url')
-    : (token) => crypto.createHash('sha256').update(token).digest('base64url');
+function slotOf(token: string): number {
+  let slot = 0;
+  for (let i = token.length - 1; i >= 0 && i >= token.length - SLOT_CHARS; i--) {
+    slot = (Math.imul(slot, 31) + token.charCodeAt(i)) | 0;
+  }
+  return slot & 0x3fffffff;
+}
+
+/**
+ * A string equal to `token` that shares no storage with the string it was cut from. Cached tokens
+ * are canonical JWTs (ASCII), which survive the Latin-1 round trip; anything else is kept as it is.
+ */
+function detached(token: string): string {
+  const copy = Buffer.from(token, 'latin1').toString('latin1');
+  return copy === token ? copy : token;
+}

@@ -291,6 +291,8 @@ describe('metrics through the OpenTelemetry SDK', () => {
       await start({ metrics: true });
       expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
       expect((await get(app!, '/me')).status).toBe(401);
+      // The no-op meter drops everything: the guard skips its instruments (and the clock) altogether.
+      expect(app!.get(CognitoAuthMetrics).enabled).toBe(false);
     });
   });
 

@@ -1,8 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
+import type { ExecutionContext, INestApplication } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Test } from '@nestjs/testing';
 import type { Socket } from 'socket.io-client';
 import {
   CognitoAuthModule,
+  CognitoGuard,
   CognitoRevocationService,
   InMemoryRevocationStore,
   InvalidSignatureError,
@@ -145,6 +147,36 @@ describe('revocation (in-memory store)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(cache.get(token)).toBeUndefined();
     expect(cache.get(keep)).toBeDefined();
+  });
+
+  it('refuses a cached token that passed before, in the same event-loop turn as its revocation (jti, family, user)', async () => {
+    const { app, revocations } = await start({}, { tokenUse: ['access', 'id'] });
+    const guard = app.get(CognitoGuard);
+    /** The guard as Nest calls it for GuardedController.me, without the HTTP layer. */
+    const contextFor = (token: string): ExecutionContext => {
+      const request = { headers: { authorization: `Bearer ${token}` } };
+      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
+      context.setType('http');
+      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
+      return context;
+    };
+    const byJti = issuer.accessToken({ claims: { sub: 'u-7' } });
+    const byFamily = issuer.accessToken({ claims: { sub: 'u-8', origin_jti: 'family-8' } });
+    const byUser = issuer.accessToken({ claims: { sub: 'u-9' } });
+    const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    const revoke = [
+      () => revocations.revokeToken(payloadOf(byJti)),
+      () => revocations.revokeToken({ origin_jti: 'family-8', exp: nowSeconds() + 60 }),
+      () => revocations.revokeUser('u-9', { before: new Date(Date.now() + 1000) }),
+    ];
+    for (const [i, token] of [byJti, byFamily, byUser].entries()) {
+      // Verified and cached, then answered from the cache (checked against the set each time).
+      expect(await guard.canActivate(contextFor(token))).toBe(true);
+      expect(guard.canActivate(contextFor(token))).toBe(true);
+      await revoke[i]!();
+      // Before the revocation's pass over the cache (setImmediate): the cached payload is refused.
+      await expect(guard.canActivate(contextFor(token))).rejects.toMatchObject({ status: 401 });
+    }
   });
 
   it('entries expire by themselves: a token entry at its exp, a user entry at before + maxTokenLifetimeSeconds', async () => {

@@ -1,4 +1,5 @@
-import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
+import { Controller, Get, UseGuards, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   CognitoAuthHealth,
@@ -80,6 +81,46 @@ describe('the verified-token cache', () => {
     expect(cache?.get(token)).toMatchObject({ sub: expect.any(String), token_use: 'access' });
     expect((await getWithToken(app, '/me', token)).status).toBe(200);
     expect(cache?.size).toBe(1);
+  });
+
+  it('answers a token from memory only when the whole token is the one kept, whatever the two share', async () => {
+    const { app, cache } = await start();
+    const token = issuer.accessToken();
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    // The kept token's signature under another payload: the same end, the same key in the cache.
+    const [header, , signature] = token.split('.');
+    const other = issuer.accessToken({ claims: { username: 'someone-else' } }).split('.')[1];
+    // Its end is the kept token's: the same slot in the cache.
+    const forged = `${header}.${other}.${signature}`;
+    expect(cache?.get(forged)).toBeUndefined();
+    expect((await getWithToken(app, '/me', forged)).status).toBe(401);
+    // The forgery neither replaced nor evicted the entry.
+    expect(cache?.size).toBe(1);
+    expect(cache?.get(token)).toMatchObject({ sub: expect.any(String) });
+  });
+
+  it('answers a cached token with a plain true, no promise; a miss and every refusal with a promise', async () => {
+    const { app } = await start();
+    const guard = app.get(CognitoGuard);
+    /** The guard as Nest calls it for GuardedController.me, without the HTTP layer. */
+    const contextFor = (token: string): ExecutionContext => {
+      const request = { headers: { authorization: `Bearer ${token}` } };
+      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
+      context.setType('http');
+      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
+      return context;
+    };
+    const token = issuer.accessToken();
+    const miss = guard.canActivate(contextFor(token));
+    expect(miss).toBeInstanceOf(Promise);
+    expect(await miss).toBe(true);
+    // Nest awaits only what is not a boolean: a hit costs no promise here nor in Nest's guard step.
+    expect(guard.canActivate(contextFor(token))).toBe(true);
+    // A refusal is a rejected promise, never a throw, cached token or not.
+    const refusals = [issuer.accessToken({ expiresIn: -5 }), 'not-a-token'].map((t) =>
+      guard.canActivate(contextFor(t)),
+    );
+    for (const refusal of refusals) await expect(refusal).rejects.toMatchObject({ status: 401 });
   });
 
   it('never caches a refusal', async () => {
@@ -249,6 +290,25 @@ describe('VerifiedTokenCache', () => {
     // Nor is an entry made for a key no longer held.
     cache.set(source('t2'), payload(exp()));
     expect(cache.size).toBe(0);
+  });
+
+  it('answers only the very token kept: another with the same end is a miss and leaves the entry', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    const end = 'e'.repeat(43);
+    const token = `Bearer header.payload-a.${end}`.slice('Bearer '.length);
+    cache.set(source(token), payload(exp()));
+    expect(cache.get(`header.payload-a.${end}`)).toBeDefined();
+    // Same end, other body: a miss, and the entry stays.
+    expect(cache.get(`header.payload-b.${end}`)).toBeUndefined();
+    expect(cache.get(`x${end}`)).toBeUndefined();
+    expect([cache.size, cache.get(token) !== undefined]).toEqual([1, true]);
+    // Another accepted token with the same end: the newer replaces the older.
+    cache.set(source(`header.payload-c.${end}`), payload(exp(), 'user-3'));
+    expect([cache.size, cache.get(token), cache.get(`header.payload-c.${end}`) !== undefined]).toEqual([
+      1,
+      undefined,
+      true,
+    ]);
   });
 
   it('evicts the least recently used entry, at any fill, after many hits and evictions', () => {

@@ -21,6 +21,16 @@ export class RevocationSet {
   private readonly tokens = new Map<string, number>();
   private readonly families = new Map<string, number>();
   private readonly users = new Map<string, { before: number; expiresAt: number }>();
+  private revision = 0;
+
+  /**
+   * Goes up with every entry that refuses more than before (`add` returning true, or a user entry
+   * moved later): a token `covers` passed at one version passes at the same version again.
+   * Pruning leaves it as it is (an expired entry refused nothing more).
+   */
+  get version(): number {
+    return this.revision;
+  }
 
   /** Entries held (expired ones included until the next `prune`). */
   get size(): number {
@@ -35,12 +45,15 @@ export class RevocationSet {
       const expiresAt = Math.max(current?.expiresAt ?? -Infinity, entry.expiresAt);
       if (current !== undefined && current.before === before && current.expiresAt === expiresAt) return false;
       this.users.set(entry.id, { before, expiresAt });
+      // A later expiry refuses more too (past the old one): every change counts.
+      this.revision++;
       return current === undefined || before > current.before;
     }
     const map = entry.kind === 'token' ? this.tokens : this.families;
     const current = map.get(entry.id);
     if (current !== undefined && current >= entry.expiresAt) return false;
     map.set(entry.id, entry.expiresAt);
+    this.revision++;
     return current === undefined;
   }
 
