@@ -253,7 +253,7 @@ export class CognitoGuard extends AuthGuard() {
     token: string | null,
   ): Promise<void> | undefined {
     const cache = this.keys.verifiedTokens;
-    // Hashed once: the lookup and, once the token is accepted, its entry use the same key.
+    // Read once: the lookup and, once the token is accepted, its entry use the same key.
     const cacheKey = token === null || cache === null ? undefined : cache.keyFor(token);
     const cached = cacheKey === undefined ? undefined : cache!.get(token!, cacheKey);
     // A tenant's pool may have left the tenant cache since: then the token is verified afresh.
