@@ -9,13 +9,10 @@ import { IssuerMismatchLog } from './issuer-mismatch-log';
 import { JwksKeySet, type KeySet } from './jwks-key-set';
 import { StaticKeySet, staticKeySetFor } from './static-key-set';
 import { decodeJwt } from './jwt';
-import { VerifiedTokenCache, type VerifiedTokenSource } from './verified-token-cache';
+import { verifiedTokenCacheFor, type VerifiedTokenCache, type VerifiedTokenSource } from './verified-token-cache';
 
 /** A token, the key that should have signed it, and where that key came from. */
 export type KeySource = VerifiedTokenSource;
-
-/** Cognito tokens over this length are not cached: a few large tokens must not crowd out the rest. */
-const MAX_CACHED_TOKEN_LENGTH = 8192;
 
 /**
  * passport-jwt's key provider: runs every check that needs no key (size, canonical shape, header,
@@ -44,14 +41,7 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     @Inject(CognitoAuthMetrics) private readonly metrics: CognitoAuthMetrics,
   ) {
-    this.verifiedTokens =
-      config.cache &&
-      new VerifiedTokenCache({
-        maxEntries: config.cache.maxEntries,
-        maxEntriesPerUser: config.cache.maxEntriesPerUser,
-        maxTokenLength: MAX_CACHED_TOKEN_LENGTH,
-        heldKey: (jwksUri, kid) => this.heldKey(jwksUri, kid),
-      });
+    this.verifiedTokens = verifiedTokenCacheFor(config.cache, (jwksUri, kid) => this.heldKey(jwksUri, kid));
     const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
     this.keySets = new Map<string, KeySet>(
       [...uris].map((jwksUri) => [

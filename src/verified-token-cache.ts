@@ -230,3 +230,25 @@ function detached(token: string): string {
   const copy = Buffer.from(token, 'latin1').toString('latin1');
   return copy === token ? copy : token;
 }
+
+/** Tokens over this length are not cached: a few large tokens must not crowd out the rest. */
+const MAX_CACHED_TOKEN_LENGTH = 8192;
+
+/**
+ * The verified-token cache of the `cache` option (`null` when `cache: false`), bounded as it says,
+ * its entries checked against `heldKey`: one for the pools' tokens, one for ALB mode's.
+ */
+export function verifiedTokenCacheFor(
+  cache: { readonly maxEntries: number; readonly maxEntriesPerUser: number } | null,
+  heldKey: VerifiedTokenCacheOptions['heldKey'],
+): VerifiedTokenCache | null {
+  return (
+    cache &&
+    new VerifiedTokenCache({
+      maxEntries: cache.maxEntries,
+      maxEntriesPerUser: cache.maxEntriesPerUser,
+      maxTokenLength: MAX_CACHED_TOKEN_LENGTH,
+      heldKey,
+    })
+  );
+}

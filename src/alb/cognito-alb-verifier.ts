@@ -4,14 +4,11 @@ import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants';
 import { CognitoAuthMetrics } from '../cognito-auth.metrics';
 import type { CognitoJwtPayload } from '../cognito-jwt-payload.interface';
 import { toCognitoAuthError } from '../cognito.strategy';
-import { VerifiedTokenCache } from '../verified-token-cache';
+import { verifiedTokenCacheFor, type VerifiedTokenCache } from '../verified-token-cache';
 import { AlbKeySet } from './alb-key-set';
 import { AlbStrategy, type AlbUserClaims } from './alb.strategy';
 
 export { ALB_HEADERS, albHeader } from './alb-headers';
-
-/** Tokens over this length are not cached, as for pool tokens. */
-const MAX_CACHED_TOKEN_LENGTH = 8192;
 
 /**
  * ALB mode's verification: the load balancer's key set, its passport-jwt strategy and its own
@@ -40,14 +37,7 @@ export class CognitoAlbVerifier {
     });
     this.keySet = keySet;
     this.strategy = new AlbStrategy(config, alb, keySet);
-    this.verifiedTokens =
-      config.cache &&
-      new VerifiedTokenCache({
-        maxEntries: config.cache.maxEntries,
-        maxEntriesPerUser: config.cache.maxEntriesPerUser,
-        maxTokenLength: MAX_CACHED_TOKEN_LENGTH,
-        heldKey: (_endpoint, kid) => keySet.heldKey(kid),
-      });
+    this.verifiedTokens = verifiedTokenCacheFor(config.cache, (_endpoint, kid) => keySet.heldKey(kid));
   }
 
   /** The claims of `token` if the guard accepted it before (and its key is still held). */
