@@ -340,6 +340,8 @@ export class CognitoGuard extends AuthGuard() {
         request,
         token,
         (error, user, info, status) => {
+          // A foreign `iss` whose check was left to jsonwebtoken answers as an issuer refusal.
+          if (!error && !user) info = this.keys.explainRefusal(token, info);
           try {
             resolve(this.handleRequest(error, user, info, context, status));
           } catch (refusal) {

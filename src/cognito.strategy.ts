@@ -52,23 +52,30 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
         return attempt !== undefined ? attempt.token : config.extractToken(request);
       },
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
+        // passport-jwt verifies the signature and calls `validate` synchronously inside `done`, so
+        // what `validate` reads is this token's source even when other requests sharing the object
+        // (WebSocket messages) are verified concurrently.
+        const deliver = (source: KeySource): void => {
+          verifying.set(request, source);
+          try {
+            // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is
+            // parsed per request.
+            done(null, source.key as unknown as string);
+          } finally {
+            verifying.delete(request);
+          }
+        };
         // Called synchronously by authenticate(), like the extractor: the attempt is still presented.
-        keys.keyFor(token, presented.get(request)?.cacheKey).then(
-          (source) => {
-            // passport-jwt verifies the signature and calls `validate` synchronously inside `done`, so
-            // what `validate` reads is this token's source even when other requests sharing the
-            // object (WebSocket messages) are verified concurrently.
-            verifying.set(request, source);
-            try {
-              // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is
-              // parsed per request.
-              done(null, source.key as unknown as string);
-            } finally {
-              verifying.delete(request);
-            }
-          },
-          (error: unknown) => done(error),
-        );
+        let source: KeySource | Promise<KeySource>;
+        try {
+          source = keys.keyFor(token, presented.get(request)?.cacheKey);
+        } catch (error) {
+          done(error);
+          return;
+        }
+        // A held key is handed over at once: the verification then costs no promise and no turn.
+        if (source instanceof Promise) source.then(deliver, (error: unknown) => done(error));
+        else deliver(source);
       },
       // With tenants the accepted issuers are not known in advance: the key provider has picked the key
       // by the token's `iss` among the accepted ones, so a signature that verifies binds that `iss`.

@@ -4,11 +4,11 @@ import type { CognitoAuthConfig, CognitoPoolConfig } from './cognito-auth.config
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants';
 import { CognitoAuthMetrics } from './cognito-auth.metrics';
 import type { CognitoJwtPayload } from './cognito-jwt-payload.interface';
-import { IssuerMismatchError, TokenTooLargeError } from './errors';
+import { CognitoAuthError, IssuerMismatchError, TokenTooLargeError } from './errors';
 import { IssuerMismatchLog } from './issuer-mismatch-log';
 import { JwksKeySet, type KeySet } from './jwks-key-set';
 import { StaticKeySet, staticKeySetFor } from './static-key-set';
-import { decodeJwt } from './jwt';
+import { decodeJwt, peekKid } from './jwt';
 import { verifiedTokenCacheFor, type VerifiedTokenCache, type VerifiedTokenSource } from './verified-token-cache';
 
 /** A token, the key that should have signed it, and where that key came from. */
@@ -29,6 +29,11 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
    */
   readonly keySets: ReadonlyMap<string, KeySet>;
   private readonly keySetList: readonly KeySet[];
+  /**
+   * The only key set, without `tenants` (every token's key is in it, whatever its `iss`): `keyFor`'s
+   * synchronous path. Undefined with several JWKS URIs or with tenants, where `iss` picks the set.
+   */
+  private readonly soleKeySet: { readonly jwksUri: string; readonly keySet: KeySet } | undefined;
   readonly verifiedTokens: VerifiedTokenCache | null;
   /** Each verified payload's token and key, until the guard accepts (and caches) it. */
   private readonly verified = new WeakMap<CognitoJwtPayload, KeySource>();
@@ -59,6 +64,9 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
       ]),
     );
     this.keySetList = [...this.keySets.values()];
+    const [only] = this.keySets;
+    this.soleKeySet =
+      this.keySets.size === 1 && config.tenants === null ? { jwksUri: only![0], keySet: only![1] } : undefined;
   }
 
   /**
@@ -73,25 +81,64 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
   }
 
   /**
-   * The public key that should have signed `token`, with the token and where the key came from.
+   * The public key that should have signed `token`, with the token and where the key came from:
+   * synchronously when nothing needs to wait (one key set holding the token's kid), else a promise.
+   * What needs no key (size, spelling, header) is refused by a throw.
    * @param cacheKey the token's verified-token cache key, if the guard has computed it (kept in the
    *   source, so that caching the token does not hash it again).
    * @throws TokenTooLargeError, TokenMalformedError, AlgorithmNotAllowedError, UnsupportedHeaderError,
    *   IssuerMismatchError, KidNotFoundError (401), JwksUnavailableError (503).
    */
-  async keyFor(token: string, cacheKey?: string): Promise<KeySource> {
+  keyFor(token: string, cacheKey?: string): KeySource | Promise<KeySource> {
     // Before any parsing: the length is all an oversized token costs.
     if (token.length > this.config.maxTokenBytes) throw new TokenTooLargeError();
+    const sole = this.soleKeySet;
+    if (sole !== undefined) {
+      // One key set, and its key for this kid held: nothing to fetch, so nothing for the issuer to
+      // guard. jsonwebtoken checks `iss` against the configured issuers once the signature holds (and
+      // `explainRefusal` answers a refused foreign `iss` as the issuer check below would have), so the
+      // payload is parsed once, by jsonwebtoken, and the key handed over synchronously.
+      const kid = peekKid(token);
+      const held = kid === undefined ? undefined : sole.keySet.heldKey(kid);
+      if (held !== undefined) {
+        sole.keySet.refreshIfStale();
+        return { token, jwksUri: sole.jwksUri, kid: kid!, key: held, cacheKey };
+      }
+    }
+    return this.fetchedKeyFor(token, cacheKey);
+  }
+
+  /** `keyFor` of a token that needs its `iss` to find its key set, or whose key may need a fetch. */
+  private async fetchedKeyFor(token: string, cacheKey: string | undefined): Promise<KeySource> {
     const { payload, kid } = decodeJwt(token);
     // The token's `iss` selects its pool and key set. A foreign issuer fetches nothing and caches
     // nothing: forged tokens cannot grow memory.
     const issuer = await this.issuerOf(payload.iss);
-    if (issuer === undefined) {
-      (this.issuerMismatches ??= new IssuerMismatchLog(this.config.issuers.keys())).record(payload.iss);
-      throw new IssuerMismatchError();
-    }
+    if (issuer === undefined) throw this.issuerRefused(payload.iss);
     const key = await this.keySetOf(issuer).getKey(kid);
     return { token, jwksUri: issuer.jwksUri, kid, key, cacheKey };
+  }
+
+  /**
+   * What a refused token's answer is, given what verifying it reported (`failure`). A token whose key
+   * `keyFor` handed over without reading its issuer (one key set, the kid held) and that then failed in
+   * jsonwebtoken (signature, expiry, issuer) answers for its issuer first when no pool has it, as if the
+   * issuer had been checked before the key was looked up: one answer per token whichever path it took.
+   */
+  explainRefusal(token: string | null, failure: unknown): unknown {
+    if (token === null || this.soleKeySet === undefined || failure instanceof CognitoAuthError) return failure;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).payload.iss;
+    } catch (malformed) {
+      return malformed;
+    }
+    return this.config.issuers.has(iss as string) ? failure : this.issuerRefused(iss);
+  }
+
+  private issuerRefused(iss: unknown): IssuerMismatchError {
+    (this.issuerMismatches ??= new IssuerMismatchLog(this.config.issuers.keys())).record(iss);
+    return new IssuerMismatchError();
   }
 
   /** The key set of a configured pool's or a resolved tenant's JWKS URI. */

@@ -235,6 +235,25 @@ describe.each(platforms)('threat catalogue (SECURITY.md) on %s', (...platform) =
       await expectRefused(issuer.sign(claims({ iss: iss || undefined })), 'Token issuer not accepted');
       expect(issuer.jwksRequests).toBe(fetches);
     });
+
+    // The pool's kid is held, so its key is handed to jsonwebtoken before the issuer is read; the
+    // answer must still be the issuer's, as for a kid that is not held.
+    it("[I7] refuses another issuer's token under the pool key's kid, signed by another key, for its issuer", async () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const [header, payload] = issuer.sign(claims({ iss: `${issuer.issuer}/` })).split('.');
+      const forged = sign('sha256', Buffer.from(`${header}.${payload}`), privateKey).toString('base64url');
+      const fetches = issuer.jwksRequests;
+      await expectRefused(`${header}.${payload}.${forged}`, 'Token issuer not accepted');
+      expect(issuer.jwksRequests).toBe(fetches);
+    });
+
+    it("[I8] refuses another issuer's expired token for its issuer, not its expiry", async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = issuer.sign(
+        claims({ iss: issuer.issuer.replace('TestPool1', 'TestPool2'), iat: now - 7200, exp: now - 3600 }),
+      );
+      await expectRefused(token, 'Token issuer not accepted');
+    });
   });
 
   describe('token_use and client', () => {

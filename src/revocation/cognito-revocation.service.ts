@@ -230,7 +230,7 @@ export class CognitoRevocationService implements OnModuleInit, OnApplicationShut
         clockTolerance: this.config.clockToleranceSeconds,
       }) as JwtPayload;
     } catch (error) {
-      throw toCognitoAuthError(error);
+      throw toCognitoAuthError(this.keys.explainRefusal(token, error));
     }
   }
 
