@@ -49,11 +49,37 @@ export function decodeJwt(token: string): DecodedJwt {
  */
 export function peekKid(token: string): string | undefined {
   const dots = canonicalDots(token);
-  const header = dots === undefined ? undefined : jsonObject(token, 0, dots.first);
+  if (dots === undefined) return undefined;
+  // A pool signs every token of a key under the same header: its kid is read from the memo, not
+  // decoded and parsed again on each request.
+  const segment = token.slice(0, dots.first);
+  const known = headerKids.get(segment);
+  if (known !== undefined) return known;
+  const header = jsonObject(token, 0, dots.first);
   if (header === undefined || header.alg !== COGNITO_JWT_ALGORITHM || Object.hasOwn(header, 'crit')) return undefined;
   const kid = header.kid;
-  return typeof kid === 'string' && kid.length > 0 ? kid : undefined;
+  if (typeof kid !== 'string' || kid.length === 0) return undefined;
+  if (segment.length <= MAX_MEMO_HEADER_LENGTH) {
+    // Headers are the client's to choose: the memo is emptied when full, so it stays this small
+    // whatever is sent, and the pool's few headers are back in it after one request each.
+    if (headerKids.size >= MAX_MEMO_HEADERS) headerKids.clear();
+    // A copy: the slice would keep the whole token (and the header it was cut from) alive.
+    headerKids.set(Buffer.from(segment, 'latin1').toString('latin1'), kid);
+  }
+  return kid;
 }
+
+/** Header segments `peekKid` accepted, with their kid: a pure function's memo. */
+const headerKids = new Map<string, string>();
+
+/** How many headers `peekKid` holds in its memo (for the tests of its bound). @internal */
+export function peekKidMemoSize(): number {
+  return headerKids.size;
+}
+/** A pool has one header per key (Cognito keeps two keys); room for several pools and rotations. */
+const MAX_MEMO_HEADERS = 32;
+/** Cognito's header is about 80 characters; longer ones are not kept, so the memo stays a few KiB. */
+const MAX_MEMO_HEADER_LENGTH = 256;
 
 /**
  * Three non-empty segments of the base64url alphabet: no padding, no `+` or `/`, no whitespace, nothing
