@@ -117,6 +117,9 @@ export class CognitoGuard extends AuthGuard() {
    * metadata says of a route does not change while the app runs: read once, not 14 times a request.
    */
   private readonly rulesByClass = new WeakMap<RouteTarget, WeakMap<RouteTarget, RouteRules>>();
+  /** The route `routeRules` answered last, with its rules. */
+  private lastRoute: { readonly handler: RouteTarget; readonly type: RouteTarget; readonly rules: RouteRules } | null =
+    null;
 
   /** @throws CognitoAuthModuleMissingError when the app does not import `CognitoAuthModule`. */
   constructor(
@@ -417,6 +420,9 @@ export class CognitoGuard extends AuthGuard() {
     const type = context.getClass();
     // Not memoised for a context without both (a hand-built one): read as getAllAndOverride would.
     if (typeof handler !== 'function' || typeof type !== 'function') return this.readRouteRules([handler, type]);
+    // The route of the request before, again (each request reads its rules twice or more): no map.
+    const last = this.lastRoute;
+    if (last !== null && last.handler === handler && last.type === type) return last.rules;
     let byHandler = this.rulesByClass.get(type);
     if (byHandler === undefined) {
       byHandler = new WeakMap();
@@ -427,6 +433,7 @@ export class CognitoGuard extends AuthGuard() {
       rules = this.readRouteRules([handler, type]);
       byHandler.set(handler, rules);
     }
+    this.lastRoute = { handler, type, rules };
     return rules;
   }
 

@@ -19,7 +19,7 @@ import {
   TokenMissingError,
 } from './errors';
 import { JwksKeyProvider, type KeySource } from './jwks-key-provider';
-import { attemptPrototypeOf, runAttempt, type StrategyAttempt, type StrategyOutcome } from './strategy-attempt';
+import { attemptPrototypeOf, PresentedAttempt, type StrategyOutcome } from './strategy-attempt';
 
 export type { StrategyOutcome } from './strategy-attempt';
 
@@ -31,10 +31,10 @@ export type { StrategyOutcome } from './strategy-attempt';
  */
 @Injectable()
 export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements OnModuleDestroy {
-  /** The token and key being verified for a request, only while passport-jwt verifies it. */
-  private readonly verifying: WeakMap<object, KeySource>;
-  /** The attempt on a request (with the token the guard read), only while `attempt` starts passport-jwt. */
-  private readonly presented: WeakMap<object, StrategyAttempt>;
+  /** The token and key being verified, only while passport-jwt verifies them (inside `done`). */
+  private readonly verifying: VerifyingSource;
+  /** The attempt (with the token the guard read), only while `attempt` starts passport-jwt. */
+  private readonly presented: PresentedAttempt;
   /** This strategy with passport's success / fail / error / pass / redirect, shared by every attempt. */
   private readonly attemptPrototype: object;
 
@@ -42,13 +42,13 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly keys: JwksKeyProvider,
   ) {
-    const verifying = new WeakMap<object, KeySource>();
-    const presented = new WeakMap<object, StrategyAttempt>();
+    const verifying: VerifyingSource = { request: null, source: null };
+    const presented = new PresentedAttempt();
     super({
       // The guard has read the token already (for the cache and optional routes): not read twice,
       // which matters for an app's own `tokenFrom` function.
       jwtFromRequest: (request: object) => {
-        const attempt = presented.get(request);
+        const attempt = presented.on(request);
         return attempt !== undefined ? attempt.token : config.extractToken(request);
       },
       secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
@@ -56,19 +56,23 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
         // what `validate` reads is this token's source even when other requests sharing the object
         // (WebSocket messages) are verified concurrently.
         const deliver = (source: KeySource): void => {
-          verifying.set(request, source);
+          const outerRequest = verifying.request;
+          const outerSource = verifying.source;
+          verifying.request = request;
+          verifying.source = source;
           try {
             // jsonwebtoken 9 takes a KeyObject (passport-jwt's typings predate that): no PEM is
             // parsed per request.
             done(null, source.key as unknown as string);
           } finally {
-            verifying.delete(request);
+            verifying.request = outerRequest;
+            verifying.source = outerSource;
           }
         };
         // Called synchronously by authenticate(), like the extractor: the attempt is still presented.
         let source: KeySource | Promise<KeySource>;
         try {
-          source = keys.keyFor(token, presented.get(request)?.cacheKey);
+          source = keys.keyFor(token, presented.on(request)?.cacheKey);
         } catch (error) {
           done(error);
           return;
@@ -104,7 +108,7 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
    * @param cacheKey the token's verified-token cache key, if the guard computed it for its lookup.
    */
   attempt(request: object, token: string | null, settle: StrategyOutcome, cacheKey?: string): void {
-    runAttempt(this.attemptPrototype, this.presented, request, token, settle, cacheKey);
+    this.presented.run(this.attemptPrototype, request, token, settle, cacheKey);
   }
 
   /**
@@ -121,14 +125,20 @@ export class CognitoStrategy extends PassportStrategy(JwtStrategy) implements On
     const { pool } = this.config.issuers.get(payload.iss as string)!;
     const verified = deepFreeze(assertCognitoClaims(payload, pool, this.config));
     // Not cached here: the guard's route rules and the verify hook may still refuse the token.
-    const source = this.verifying.get(request);
-    if (source !== undefined) this.keys.noteVerified(verified, source);
+    const { verifying } = this;
+    if (verifying.request === request && verifying.source !== null) this.keys.noteVerified(verified, verifying.source);
     return verified;
   }
 
   onModuleDestroy(): void {
     passport.unuse(this.config.strategyName);
   }
+}
+
+/** Which request's token and key passport-jwt is verifying (inside the key provider's `done`). */
+interface VerifyingSource {
+  request: object | null;
+  source: KeySource | null;
 }
 
 /**

@@ -56,27 +56,48 @@ export function attemptPrototypeOf(strategy: object): object {
 }
 
 /**
- * Runs a strategy (through `prototype`, its `attemptPrototypeOf`) on `request` for `token`, as
- * passport's `authenticate` middleware does, minus its writes on the request. The attempt is in
- * `presented` only while passport-jwt's `authenticate` runs: it reads the token, and asks for the key,
- * synchronously. `settle` is called once, later.
+ * The attempt under way on a strategy: passport-jwt reads the token and asks for the key synchronously
+ * inside `authenticate`, so the one attempt running is the one its callbacks are about. A field saved
+ * and restored around each run, not a `WeakMap` by request: the map's set, get and delete on every
+ * request cost more than the rest of the bookkeeping.
  */
-export function runAttempt(
-  prototype: object,
-  presented: WeakMap<object, StrategyAttempt>,
-  request: object,
-  token: string | null,
-  settle: StrategyOutcome,
-  cacheKey: string | undefined,
-): void {
-  const attempt = Object.create(prototype) as StrategyAttempt;
-  attempt.settle = settle;
-  attempt.token = token;
-  attempt.cacheKey = cacheKey;
-  presented.set(request, attempt);
-  try {
-    attempt.authenticate(request, NO_OPTIONS);
-  } finally {
-    presented.delete(request);
+export class PresentedAttempt {
+  private attempt: StrategyAttempt | null = null;
+  private request: object | null = null;
+
+  /** The attempt running on `request`, or `undefined` outside one (passport-jwt called by other code). */
+  on(request: object): StrategyAttempt | undefined {
+    return this.request === request && this.attempt !== null ? this.attempt : undefined;
+  }
+
+  /**
+   * Runs a strategy (through `prototype`, its `attemptPrototypeOf`) on `request` for `token`, as
+   * passport's `authenticate` middleware does, minus its writes on the request. The attempt is
+   * presented only while passport-jwt's `authenticate` runs. `settle` is called once, later or
+   * before this returns.
+   */
+  run(
+    prototype: object,
+    request: object,
+    token: string | null,
+    settle: StrategyOutcome,
+    cacheKey: string | undefined,
+  ): void {
+    const attempt = Object.create(prototype) as StrategyAttempt;
+    attempt.settle = settle;
+    attempt.token = token;
+    attempt.cacheKey = cacheKey;
+    // Saved and restored: an attempt started from inside another's callbacks (a settle that verifies
+    // a second token) must not leave the outer one unpresented.
+    const outerAttempt = this.attempt;
+    const outerRequest = this.request;
+    this.attempt = attempt;
+    this.request = request;
+    try {
+      attempt.authenticate(request, NO_OPTIONS);
+    } finally {
+      this.attempt = outerAttempt;
+      this.request = outerRequest;
+    }
   }
 }

@@ -9,7 +9,7 @@ import {
   JwtClaimInvalidError,
   TokenTooLargeError,
 } from '../errors';
-import { attemptPrototypeOf, runAttempt, type StrategyAttempt, type StrategyOutcome } from '../strategy-attempt';
+import { attemptPrototypeOf, PresentedAttempt, type StrategyOutcome } from '../strategy-attempt';
 import type { CognitoAlbConfig } from './alb-options';
 import type { AlbKeySet } from './alb-key-set';
 import { decodeAlbToken, verifyAlbToken } from './alb-token';
@@ -77,21 +77,21 @@ function installAlbVerifier(): void {
  * guard through passport's Strategy protocol, like `CognitoStrategy`; never registered in passport.
  */
 export class AlbStrategy extends JwtStrategy {
-  private readonly presented: WeakMap<object, StrategyAttempt>;
+  private readonly presented: PresentedAttempt;
   private readonly attemptPrototype: object;
   /** What each verified payload came from, until the guard takes it to cache it. */
   private readonly verified: WeakMap<object, AlbVerified>;
 
   constructor(config: CognitoAuthConfig, alb: CognitoAlbConfig, keys: AlbKeySet) {
     installAlbVerifier();
-    const presented = new WeakMap<object, StrategyAttempt>();
+    const presented = new PresentedAttempt();
     const verifying = new WeakMap<object, AlbVerified>();
     const verified = new WeakMap<object, AlbVerified>();
     super(
       {
-        jwtFromRequest: (request: object) => presented.get(request)?.token ?? null,
+        jwtFromRequest: (request: object) => presented.on(request)?.token ?? null,
         secretOrKeyProvider: (request: object, token: string, done: (error: unknown, key?: string) => void) => {
-          const attempt = presented.get(request);
+          const attempt = presented.on(request);
           let kid: string;
           try {
             kid = precheck(config, alb, token);
@@ -143,7 +143,7 @@ export class AlbStrategy extends JwtStrategy {
    * once, later, with the claims or the failure.
    */
   attempt(request: object, token: string, settle: StrategyOutcome, cacheKey?: string): void {
-    runAttempt(this.attemptPrototype, this.presented, request, token, settle, cacheKey);
+    this.presented.run(this.attemptPrototype, request, token, settle, cacheKey);
   }
 
   /** The token and key `claims` were verified from, once; undefined after that (or for a cached one). */
