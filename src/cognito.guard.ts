@@ -154,7 +154,7 @@ export class CognitoGuard extends AuthGuard() {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return Promise.reject(error);
     }
-    let checking: Promise<void> | undefined;
+    let authenticating: Promise<void> | undefined;
     try {
       // Read once: the cache lookup and passport-jwt both take it from here.
       const token = this.config.extractToken(request);
@@ -162,17 +162,44 @@ export class CognitoGuard extends AuthGuard() {
       if (token === null && this.isOptional(context)) return true;
       // Each step answers synchronously when it can (a cached token, no verify hook): chained on a
       // promise only when the one before returned one.
-      const authenticating = this.authenticate(context, request, token);
-      checking =
-        authenticating === undefined
-          ? this.checkAuthenticated(context, request)
-          : authenticating.then(() => this.checkAuthenticated(context, request));
+      authenticating = this.authenticate(context, request, token);
+      if (authenticating === undefined) {
+        const checking = this.checkAuthenticated(context, request);
+        if (checking === undefined) return this.accepted(context, request, started);
+        return this.afterChecks(checking, context, request, started);
+      }
     } catch (error) {
       // toTransportException's answer (an HttpException, GraphQLError or WsException; an override's own).
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return Promise.reject(this.refused(error, context, started));
     }
-    if (checking === undefined) return this.accepted(context, request, started);
+    // A verified token: the checks run in the same turn as the verification's outcome (one promise
+    // for both, not one each).
+    return authenticating.then(
+      () => {
+        let checking: Promise<void> | undefined;
+        try {
+          checking = this.checkAuthenticated(context, request);
+        } catch (error) {
+          throw this.refused(error, context, started);
+        }
+        return checking === undefined
+          ? this.accepted(context, request, started)
+          : this.afterChecks(checking, context, request, started);
+      },
+      (error: unknown) => {
+        throw this.refused(error, context, started);
+      },
+    );
+  }
+
+  /** canActivate's end once a check had to wait (the verify hook). */
+  private afterChecks(
+    checking: Promise<void>,
+    context: ExecutionContext,
+    request: Record<string, unknown>,
+    started: number,
+  ): Promise<boolean> {
     return checking.then(
       () => this.accepted(context, request, started),
       (error: unknown) => {

@@ -148,7 +148,12 @@ interface VerifyingSource {
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+    // for…in, not Object.values: no array per object on every verification. A payload is parsed JSON
+    // (plain objects and arrays, nothing enumerable inherited).
+    for (const key in value) {
+      const child: unknown = value[key];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
   }
   return value;
 }
