@@ -240,6 +240,15 @@ export class JwksKeySet implements KeySet {
     }
     this.options.onFetch?.(true);
     const previous = this.keys;
+    if (previous !== null) {
+      // A key served again as it was stays the very object held: verified-token cache entries are
+      // tied to it by identity, and would otherwise all end at each refresh (every cacheMaxAgeMs, and
+      // at each unknown kid) though nothing changed. A different key under an old kid is a new object.
+      for (const [kid, key] of keys) {
+        const held = previous.get(kid);
+        if (held !== undefined && held.equals(key)) keys.set(kid, held);
+      }
+    }
     const now = Date.now();
     this.keys = keys;
     this.fetchedAt = now;

@@ -176,6 +176,28 @@ describe('the verified-token cache', () => {
     expect(entries()).toBe(1);
   });
 
+  it('[Q3] keeps its entries across a refresh that serves the same keys: only a changed key ends them', async () => {
+    const { app } = await start();
+    const guard = app.get(CognitoGuard);
+    const contextFor = (token: string): ExecutionContext => {
+      const request = { headers: { authorization: `Bearer ${token}` } };
+      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
+      context.setType('http');
+      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
+      return context;
+    };
+    const token = issuer.accessToken();
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    const keySet = app.get(JwksKeyProvider).keySets.get(issuer.jwksUri)!;
+    const fetches = issuer.jwksRequests;
+    await keySet.refresh();
+    await keySet.refresh();
+    expect(issuer.jwksRequests).toBe(fetches + 2);
+    // Answered from memory (a plain true; a verification is a promise), not verified again.
+    expect(guard.canActivate(contextFor(token))).toBe(true);
+    expect(entries()).toBe(1);
+  });
+
   it('[R2] bounds each user to cache.maxEntriesPerUser entries: one user with many tokens evicts only their own', async () => {
     const { app, cache } = await start({ maxEntries: 20, maxEntriesPerUser: 3 });
     const others = Array.from({ length: 5 }, (_, i) =>
