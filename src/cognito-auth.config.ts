@@ -59,6 +59,12 @@ export interface CognitoAuthConfig {
   readonly cache: { readonly maxEntries: number; readonly maxEntriesPerUser: number } | null;
   /** Reads the token from a request, as `tokenFrom` says; `null` when there is none. */
   readonly extractToken: (request: unknown) => string | null;
+  /**
+   * Whether a token read may be cut from a longer text than `Bearer <token>` (a `Cookie` header, an
+   * app's `tokenFrom` function): then the verified-token cache keeps a copy, not the slice that would
+   * keep the whole text alive.
+   */
+  readonly tokensCutFromLongerText: boolean;
   /** The app's `verify` hook, if any. */
   readonly verify: CognitoVerifyHook | null;
   /** `null`: revocation is off. */
@@ -195,6 +201,7 @@ export function resolveCognitoAuthOptions(options: CognitoAuthModuleOptions): Co
     // In ALB mode the token that decides is the load balancer's signed `x-amzn-oidc-data`.
     extractToken:
       alb === null ? createTokenExtractor(options.tokenFrom) : (request) => albHeader(request, ALB_HEADERS.data),
+    tokensCutFromLongerText: alb === null && options.tokenFrom !== undefined,
     verify: verifyHook(options.verify),
     revocation: resolveRevocationOptions(options.revocation),
     alb,

@@ -46,7 +46,11 @@ export class JwksKeyProvider implements OnApplicationBootstrap {
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     @Inject(CognitoAuthMetrics) private readonly metrics: CognitoAuthMetrics,
   ) {
-    this.verifiedTokens = verifiedTokenCacheFor(config.cache, (jwksUri, kid) => this.heldKey(jwksUri, kid));
+    this.verifiedTokens = verifiedTokenCacheFor(
+      config.cache,
+      (jwksUri, kid) => this.heldKey(jwksUri, kid),
+      config.tokensCutFromLongerText,
+    );
     const uris = new Set([...config.issuers.values()].map(({ jwksUri }) => jwksUri));
     this.keySets = new Map<string, KeySet>(
       [...uris].map((jwksUri) => [

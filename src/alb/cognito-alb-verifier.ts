@@ -37,7 +37,8 @@ export class CognitoAlbVerifier {
     });
     this.keySet = keySet;
     this.strategy = new AlbStrategy(config, alb, keySet);
-    this.verifiedTokens = verifiedTokenCacheFor(config.cache, (_endpoint, kid) => keySet.heldKey(kid));
+    // The data token is a whole header's value: nothing longer to keep alive.
+    this.verifiedTokens = verifiedTokenCacheFor(config.cache, (_endpoint, kid) => keySet.heldKey(kid), false);
   }
 
   /** The claims of `token` if the guard accepted it before (and its key is still held). */
