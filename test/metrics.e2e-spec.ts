@@ -381,6 +381,30 @@ describe('metrics through the OpenTelemetry SDK', () => {
       await provider.shutdown();
     });
 
+    it('hands every duration to the histogram, past a batch of them and at each collection', async () => {
+      const { provider, cumulative, delta } = twoReaders();
+      await start({ metrics: { meterProvider: provider } });
+      const recorder = app!.get(CognitoAuthMetrics);
+      for (let i = 0; i < 3; i++) expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      // Fewer than a batch: recorded at the collection.
+      expect((await tally(cumulative)).timedAccepted).toBe(3);
+      // More than two batches (128 each) of one series, then one collection.
+      for (let i = 0; i < 300; i++) recorder.decision('refused', 'ERR_JWT_EXPIRED', 0.001);
+      const histogramOf = async (otel: ReturnType<typeof sdk>) =>
+        (await otel.points(COGNITO_METRICS.duration)).find((point) =>
+          sameAttributes(point.attributes, refused('ERR_JWT_EXPIRED')),
+        )!.value as { count: number; sum: number; min: number; max: number; buckets: { counts: number[] } };
+      const expired = await histogramOf(cumulative);
+      expect(expired).toMatchObject({ count: 300, min: 0.001, max: 0.001 });
+      expect(expired.sum).toBeCloseTo(0.3, 9);
+      // All in the bucket up to 1 ms (the 7th boundary: 10, 25, 50, 100, 250, 500, 1000 µs).
+      expect(expired.buckets.counts[6]).toBe(300);
+      expect((await histogramOf(delta)).count).toBe(300);
+      expect((await tally(delta)).timedAccepted).toBe(0);
+      expect((await tally(cumulative)).expired).toBe(300);
+      await provider.shutdown();
+    });
+
     it('adds up the decisions of two apps on one MeterProvider, and keeps another provider apart', async () => {
       const shared = sdk();
       const other = sdk();
