@@ -11,12 +11,14 @@ import {
 import { Test } from '@nestjs/testing';
 import { metrics } from '@opentelemetry/api';
 import {
+  AggregationTemporality,
   DataPointType,
   MeterProvider,
   MetricReader,
   type DataPoint,
   type HistogramMetricData,
   type MetricData,
+  type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +77,11 @@ class CollectingReader extends MetricReader {
 /** A real SDK MeterProvider and a way to read what it aggregated. */
 function sdk() {
   const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  return readerOf(reader, new MeterProvider({ readers: [reader] }));
+}
+
+/** `collect`, `points` and `count` over one reader of `provider`. */
+function readerOf(reader: MetricReader, provider: MeterProvider) {
   const collect = async (): Promise<MetricData[]> => {
     const { resourceMetrics, errors } = await reader.collect();
     expect(errors).toEqual([]);
@@ -293,6 +299,148 @@ describe('metrics through the OpenTelemetry SDK', () => {
       expect((await get(app!, '/me')).status).toBe(401);
       // The no-op meter drops everything: the guard skips its instruments (and the clock) altogether.
       expect(app!.get(CognitoAuthMetrics).enabled).toBe(false);
+    });
+  });
+
+  describe('counts kept in the module, read by the SDK at collection', () => {
+    /** Cumulative totals, and what a delta reader of the same provider sees since its last collection. */
+    function twoReaders() {
+      const cumulativeReader = new CollectingReader();
+      const deltaReader = new CollectingReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+      const provider = new MeterProvider({ readers: [cumulativeReader, deltaReader] });
+      return { provider, cumulative: readerOf(cumulativeReader, provider), delta: readerOf(deltaReader, provider) };
+    }
+
+    /**
+     * One collection of `otel`: accepted decisions, cache hits, expired-token refusals, and the
+     * histogram's counts of the accepted and expired series. One collection for all, as a delta reader
+     * reports what came since its last one.
+     */
+    async function tally(otel: ReturnType<typeof sdk>) {
+      const collected = await otel.collect();
+      const of = (name: string, attributes: Record<string, string>, value: (point: DataPoint<unknown>) => number) =>
+        collected
+          .filter((metric) => metric.descriptor.name === name)
+          .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[])
+          .filter((point) => sameAttributes(point.attributes, attributes))
+          .reduce((sum, point) => sum + value(point), 0);
+      const sum = (point: DataPoint<unknown>) => point.value as number;
+      const count = (point: DataPoint<unknown>) => (point.value as { count: number }).count;
+      return {
+        accepted: of(COGNITO_METRICS.decisions, accepted, sum),
+        hits: of(COGNITO_METRICS.cacheHits, {}, sum),
+        expired: of(COGNITO_METRICS.decisions, refused('ERR_JWT_EXPIRED'), sum),
+        timedAccepted: of(COGNITO_METRICS.duration, accepted, count),
+        timedExpired: of(COGNITO_METRICS.duration, refused('ERR_JWT_EXPIRED'), count),
+      };
+    }
+
+    it('are exact with concurrent requests, after a collection, cumulative and delta alike', async () => {
+      const { provider, cumulative, delta } = twoReaders();
+      await start({ metrics: { meterProvider: provider } });
+      const tokens = Array.from({ length: 5 }, () => issuer.accessToken());
+      // One at a time first: each is verified once, then every request with one of them is a cache hit.
+      for (const token of tokens) expect((await getWithToken(app!, '/me', token)).status).toBe(200);
+      const concurrently = (count: number, token: (i: number) => string) =>
+        Promise.all(Array.from({ length: count }, (_, i) => getWithToken(app!, '/me', token(i))));
+      const expired = issuer.accessToken({ expiresIn: -1 });
+      const answers = await Promise.all([concurrently(40, (i) => tokens[i % 5]!), concurrently(10, () => expired)]);
+      expect(answers.flat().map((answer) => answer.status)).toEqual([...Array(40).fill(200), ...Array(10).fill(401)]);
+
+      // Every decision is counted, and timed once in the series it is counted in.
+      const first = { accepted: 45, hits: 40, expired: 10, timedAccepted: 45, timedExpired: 10 };
+      expect(await tally(cumulative)).toEqual(first);
+      expect(await tally(delta)).toEqual(first);
+
+      await concurrently(7, (i) => tokens[i % 5]!);
+      expect(await tally(cumulative)).toEqual({
+        accepted: 52,
+        hits: 47,
+        expired: 10,
+        timedAccepted: 52,
+        timedExpired: 10,
+      });
+      // Since the delta reader's last collection: the 7 hits only.
+      expect(await tally(delta)).toEqual({ accepted: 7, hits: 7, expired: 0, timedAccepted: 7, timedExpired: 0 });
+      // Collected again with nothing new: the totals stand, and a delta of nothing.
+      expect((await tally(cumulative)).accepted).toBe(52);
+      expect((await tally(delta)).accepted).toBe(0);
+
+      // Exported as OpenTelemetry counters are: monotonic sums.
+      const sums = (await cumulative.collect()).filter(
+        (metric): metric is SumMetricData =>
+          metric.descriptor.name === COGNITO_METRICS.decisions || metric.descriptor.name === COGNITO_METRICS.cacheHits,
+      );
+      expect(sums.map((metric) => [metric.descriptor.name, metric.dataPointType, metric.isMonotonic]).sort()).toEqual([
+        [COGNITO_METRICS.cacheHits, DataPointType.SUM, true],
+        [COGNITO_METRICS.decisions, DataPointType.SUM, true],
+      ]);
+      expect(sums.find((metric) => metric.descriptor.name === COGNITO_METRICS.decisions)!.descriptor.unit).toBe(
+        '{decision}',
+      );
+      await provider.shutdown();
+    });
+
+    it('hands every duration to the histogram, past a batch of them and at each collection', async () => {
+      const { provider, cumulative, delta } = twoReaders();
+      await start({ metrics: { meterProvider: provider } });
+      const recorder = app!.get(CognitoAuthMetrics);
+      for (let i = 0; i < 3; i++) expect((await getWithToken(app!, '/me', issuer.accessToken())).status).toBe(200);
+      // Fewer than a batch: recorded at the collection.
+      expect((await tally(cumulative)).timedAccepted).toBe(3);
+      // More than two batches (128 each) of one series, then one collection.
+      for (let i = 0; i < 300; i++) recorder.decision('refused', 'ERR_JWT_EXPIRED', 0.001);
+      const histogramOf = async (otel: ReturnType<typeof sdk>) =>
+        (await otel.points(COGNITO_METRICS.duration)).find((point) =>
+          sameAttributes(point.attributes, refused('ERR_JWT_EXPIRED')),
+        )!.value as { count: number; sum: number; min: number; max: number; buckets: { counts: number[] } };
+      const expired = await histogramOf(cumulative);
+      expect(expired).toMatchObject({ count: 300, min: 0.001, max: 0.001 });
+      expect(expired.sum).toBeCloseTo(0.3, 9);
+      // All in the bucket up to 1 ms (the 7th boundary: 10, 25, 50, 100, 250, 500, 1000 µs).
+      expect(expired.buckets.counts[6]).toBe(300);
+      expect((await histogramOf(delta)).count).toBe(300);
+      expect((await tally(delta)).timedAccepted).toBe(0);
+      expect((await tally(cumulative)).expired).toBe(300);
+      await provider.shutdown();
+    });
+
+    it('adds up the decisions of two apps on one MeterProvider, and keeps another provider apart', async () => {
+      const shared = sdk();
+      const other = sdk();
+      await start({ metrics: { meterProvider: shared.provider } });
+      const second = await createApp(
+        CognitoAuthModule.forRoot(issuer.moduleOptions({ metrics: { meterProvider: shared.provider } })),
+        [GuardedController],
+      );
+      const third = await createApp(
+        CognitoAuthModule.forRoot(issuer.moduleOptions({ metrics: { meterProvider: other.provider } })),
+        [GuardedController],
+      );
+      try {
+        const token = issuer.accessToken();
+        for (const target of [app!, second, second, third, third, third]) {
+          expect((await getWithToken(target, '/me', token)).status).toBe(200);
+        }
+        expect((await get(second, '/me')).status).toBe(401);
+        // As two synchronous counters of one name on one meter would: one series, both apps' decisions.
+        expect(await shared.count(COGNITO_METRICS.decisions, accepted)).toBe(3);
+        expect(await shared.count(COGNITO_METRICS.cacheHits)).toBe(1);
+        expect(await shared.count(COGNITO_METRICS.decisions, refused('ERR_TOKEN_MISSING'))).toBe(1);
+        expect(await other.count(COGNITO_METRICS.decisions, accepted)).toBe(3);
+        expect(await other.count(COGNITO_METRICS.cacheHits)).toBe(2);
+        expect(await other.count(COGNITO_METRICS.decisions, refused('ERR_TOKEN_MISSING'))).toBe(0);
+        // The first app closed, its decisions stay in the totals (a synchronous counter's would too).
+        await app!.close();
+        app = undefined;
+        expect((await getWithToken(second, '/me', token)).status).toBe(200);
+        expect(await shared.count(COGNITO_METRICS.decisions, accepted)).toBe(4);
+      } finally {
+        await second.close();
+        await third.close();
+        await shared.provider.shutdown();
+        await other.provider.shutdown();
+      }
     });
   });
 
