@@ -39,12 +39,18 @@ function packageOf(url) {
 }
 
 const PARTS = [
-  [/^(jsonwebtoken|jws|jwa|safe-buffer|buffer-equal-constant-time|ecdsa-sig-formatter)$/, 'jsonwebtoken + jws + jwa (JS)'],
+  [
+    /^(jsonwebtoken|jws|jwa|safe-buffer|buffer-equal-constant-time|ecdsa-sig-formatter)$/,
+    'jsonwebtoken + jws + jwa (JS)',
+  ],
   [/^passport-jwt$/, 'passport-jwt'],
   [/^passport$/, 'passport'],
   [/^@nestjs\/passport$/, '@nestjs/passport'],
   [/^(@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|rxjs|reflect-metadata|tslib)$/, 'Nest'],
-  [/^(express|router|body-parser|finalhandler|send|etag|content-type|type-is|mime-types|mime-db|on-finished|parseurl|qs|path-to-regexp|debug|ms|accepts|negotiator|raw-body|iconv-lite|cookie|vary|proxy-addr|fresh|range-parser|depd|statuses|http-errors|encodeurl|escape-html|content-disposition|merge-descriptors|methods|utils-merge|setprototypeof|inherits|safer-buffer|bytes|unpipe|ee-first|media-typer|forwarded|ipaddr.js|side-channel|object-inspect|get-intrinsic|call-bind|es-errors|function-bind|hasown)$/, 'Express'],
+  [
+    /^(express|router|body-parser|finalhandler|send|etag|content-type|type-is|mime-types|mime-db|on-finished|parseurl|qs|path-to-regexp|debug|ms|accepts|negotiator|raw-body|iconv-lite|cookie|vary|proxy-addr|fresh|range-parser|depd|statuses|http-errors|encodeurl|escape-html|content-disposition|merge-descriptors|methods|utils-merge|setprototypeof|inherits|safer-buffer|bytes|unpipe|ee-first|media-typer|forwarded|ipaddr.js|side-channel|object-inspect|get-intrinsic|call-bind|es-errors|function-bind|hasown)$/,
+    'Express',
+  ],
   [/^(aws-jwt-verify|@nestjs-cognito\/auth|@nestjs-cognito\/core)$/, '@nestjs-cognito/auth + aws-jwt-verify'],
   [/^(jwks-rsa|jose)$/, 'jwks-rsa + jose'],
   [/^@opentelemetry\//, 'OpenTelemetry'],
