@@ -68,6 +68,15 @@ describe('the verified-token cache', () => {
     return { app, cache: app.get(JwksKeyProvider).verifiedTokens };
   }
 
+  /** The guard's context as Nest builds it for GuardedController.me, without the HTTP layer. */
+  function contextFor(token: string): ExecutionContext {
+    const request = { headers: { authorization: `Bearer ${token}` } };
+    const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
+    context.setType('http');
+    Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
+    return context;
+  }
+
   /** The cache's fill as an operator sees it. */
   function entries(): number | undefined {
     return app?.get(CognitoAuthHealth).check().verifiedTokenCache?.entries;
@@ -102,14 +111,6 @@ describe('the verified-token cache', () => {
   it('answers a cached token with a plain true, no promise; a miss and every refusal with a promise', async () => {
     const { app } = await start();
     const guard = app.get(CognitoGuard);
-    /** The guard as Nest calls it for GuardedController.me, without the HTTP layer. */
-    const contextFor = (token: string): ExecutionContext => {
-      const request = { headers: { authorization: `Bearer ${token}` } };
-      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
-      context.setType('http');
-      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
-      return context;
-    };
     const token = issuer.accessToken();
     const miss = guard.canActivate(contextFor(token));
     expect(miss).toBeInstanceOf(Promise);
@@ -179,13 +180,6 @@ describe('the verified-token cache', () => {
   it('[Q3] keeps its entries across a refresh that serves the same keys: only a changed key ends them', async () => {
     const { app } = await start();
     const guard = app.get(CognitoGuard);
-    const contextFor = (token: string): ExecutionContext => {
-      const request = { headers: { authorization: `Bearer ${token}` } };
-      const context = new ExecutionContextHost([request, { setHeader: () => undefined }, () => undefined]);
-      context.setType('http');
-      Object.assign(context, { getHandler: () => GuardedController.prototype.me, getClass: () => GuardedController });
-      return context;
-    };
     const token = issuer.accessToken();
     expect((await getWithToken(app, '/me', token)).status).toBe(200);
     const keySet = app.get(JwksKeyProvider).keySets.get(issuer.jwksUri)!;
