@@ -311,7 +311,7 @@ export class CognitoGuard extends AuthGuard() {
     request: Record<string, unknown>,
     token: string | null,
   ): Promise<void> | undefined {
-    if (token === null) throw new TokenMissingError();
+    if (token === null) throw new TokenMissingError({ missing: `${ALB_HEADERS.data} header` });
     const verifier = this.albVerifier;
     const cacheKey = verifier.verifiedTokens?.keyFor(token);
     const cached = verifier.cached(token, cacheKey);
@@ -336,7 +336,7 @@ export class CognitoGuard extends AuthGuard() {
       return undefined;
     }
     const accessToken = albHeader(request, ALB_HEADERS.accessToken);
-    if (accessToken === null) throw new TokenMissingError();
+    if (accessToken === null) throw new TokenMissingError({ missing: `${ALB_HEADERS.accessToken} header` });
     const merge = (): void => {
       const access = request.user as CognitoJwtPayload;
       if (access.sub !== claims.sub) throw new AlbIdentityMismatchError();

@@ -32,8 +32,12 @@ export class CognitoConfigError extends CognitoAuthError {
 /** The request carries no bearer token. Answered 401 with a challenge and no error code (RFC 6750 §3.1). */
 export class TokenMissingError extends CognitoAuthError {
   readonly code = 'ERR_TOKEN_MISSING';
-  constructor(options?: { cause?: unknown }) {
-    super('Missing bearer token', options);
+  /**
+   * @param options.missing what the request lacks, for the message ("Missing <missing>"): the bearer
+   *   token by default; in ALB mode the load balancer's header, so an operator sees which hop dropped it.
+   */
+  constructor(options?: { cause?: unknown; missing?: string }) {
+    super(`Missing ${options?.missing ?? 'bearer token'}`, options);
   }
 }
 

@@ -166,6 +166,13 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
     await send('/me', { 'x-amzn-oidc-data': pool.accessToken() }).expect(401);
   });
 
+  it('answers a request without the data header 401, naming the header', async () => {
+    await start();
+    const res = await send('/me', {}).expect(401);
+    expect(res.body.message).toBe('Missing x-amzn-oidc-data header');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+"$/);
+  });
+
   it('optional routes run without a user when the load balancer sent no data header', async () => {
     await start();
     expect((await send('/maybe', {}).expect(200)).body).toEqual({ user: null });
@@ -298,7 +305,8 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
 
     it('refuses a missing, invalid or other-user access token', async () => {
       await start({}, { accessToken: true });
-      await send('/me', alb.headers({ sub: SUB })).expect(401);
+      const missing = await send('/me', alb.headers({ sub: SUB })).expect(401);
+      expect(missing.body.message).toBe('Missing x-amzn-oidc-accesstoken header');
       await send('/me', alb.headers({ sub: SUB, accessToken: pool.accessToken({ expiresIn: -60 }) })).expect(401);
       const other = await send(
         '/me',
