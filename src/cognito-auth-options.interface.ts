@@ -153,9 +153,9 @@ export interface CognitoAuthCommonOptions {
    */
   maxTokenAge?: number;
   /**
-   * The verified-token cache: a token the guard accepted (every check, the route's rules and the
-   * `verify` hook) is remembered until its `exp`, while the key that verified it is still the one
-   * the JWKS serves for its `kid`, so repeated requests with it skip the RSA verification. Route
+   * The verified-token cache: a token the guard accepted twice (every check, the route's rules and
+   * the `verify` hook) is remembered until its `exp`, while the key that verified it is still the one
+   * the JWKS serves for its `kid`, so its further requests skip the RSA verification. Route
    * rules still apply on every request; a refused token is never cached. `false` turns it off.
    * @default { maxEntries: 10000, maxEntriesPerUser: 10 }
    */

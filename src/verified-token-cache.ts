@@ -58,7 +58,7 @@ interface Entry {
 
 /**
  * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
- * token pay for one RSA verification (the model is Envoy's `jwt_authn` `jwt_cache_config`).
+ * token pay for two RSA verifications, not one each (the model is Envoy's `jwt_authn` `jwt_cache_config`).
  *
  * Kept under a number read from the token's end (`slotOf`: its signature's last characters) and
  * answered only when the whole token is equal to the one kept: a lookup reads a few characters to
