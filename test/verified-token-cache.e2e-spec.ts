@@ -44,6 +44,14 @@ class OtherPoolController {
   }
 }
 
+/**
+ * Sends `token` to `path` twice, each answered 200: a token gets its cache entry on its second
+ * acceptance (the first only marks it), so this is how a client's token comes to be cached.
+ */
+async function acceptTwice(app: INestApplication, path: string, token: string): Promise<void> {
+  for (let i = 0; i < 2; i++) expect((await getWithToken(app, path, token)).status).toBe(200);
+}
+
 describe('the verified-token cache', () => {
   let issuer: CognitoTestIssuer;
   let app: INestApplication | undefined;
@@ -85,17 +93,31 @@ describe('the verified-token cache', () => {
   it('remembers a token that passed every check, and answers it again from memory', async () => {
     const { app, cache } = await start();
     const token = issuer.accessToken();
-    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', token);
     expect(cache?.size).toBe(1);
     expect(cache?.get(token)).toMatchObject({ sub: expect.any(String), token_use: 'access' });
     expect((await getWithToken(app, '/me', token)).status).toBe(200);
     expect(cache?.size).toBe(1);
   });
 
+  it('keeps a token on its second acceptance: the first is verified and leaves no entry, the third is a hit', async () => {
+    const { app, cache } = await start();
+    const guard = app.get(CognitoGuard);
+    const token = issuer.accessToken();
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    expect([cache?.size, entries(), cache?.get(token)]).toEqual([0, 0, undefined]);
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    expect([cache?.size, entries()]).toEqual([1, 1]);
+    // The third is answered from memory: a plain true, where a verification is a promise.
+    expect(guard.canActivate(contextFor(token))).toBe(true);
+    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    expect([cache?.size, entries()]).toEqual([1, 1]);
+  });
+
   it('answers a token from memory only when the whole token is the one kept, whatever the two share', async () => {
     const { app, cache } = await start();
     const token = issuer.accessToken();
-    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', token);
     // The kept token's signature under another payload: the same end, the same key in the cache.
     const [header, , signature] = token.split('.');
     const other = issuer.accessToken({ claims: { username: 'someone-else' } }).split('.')[1];
@@ -112,9 +134,12 @@ describe('the verified-token cache', () => {
     const { app } = await start();
     const guard = app.get(CognitoGuard);
     const token = issuer.accessToken();
-    const miss = guard.canActivate(contextFor(token));
-    expect(miss).toBeInstanceOf(Promise);
-    expect(await miss).toBe(true);
+    // Its first two acceptances are verified (the second makes the entry), each a promise.
+    for (let i = 0; i < 2; i++) {
+      const miss = guard.canActivate(contextFor(token));
+      expect(miss).toBeInstanceOf(Promise);
+      expect(await miss).toBe(true);
+    }
     // Nest awaits only what is not a boolean: a hit costs no promise here nor in Nest's guard step.
     expect(guard.canActivate(contextFor(token))).toBe(true);
     // A refusal is a rejected promise, never a throw, cached token or not.
@@ -126,8 +151,12 @@ describe('the verified-token cache', () => {
 
   it('never caches a refusal', async () => {
     const { app, cache } = await start();
-    expect((await getWithToken(app, '/me', issuer.accessToken({ expiresIn: -5 }))).status).toBe(401);
-    expect((await getWithToken(app, '/me', issuer.accessToken({ claims: { client_id: 'other' } }))).status).toBe(401);
+    const expired = issuer.accessToken({ expiresIn: -5 });
+    const otherClient = issuer.accessToken({ claims: { client_id: 'other' } });
+    // Twice each: an acceptance would have made an entry on the second.
+    for (const token of [expired, otherClient, expired, otherClient]) {
+      expect((await getWithToken(app, '/me', token)).status).toBe(401);
+    }
     expect(cache?.size).toBe(0);
   });
 
@@ -146,7 +175,11 @@ describe('the verified-token cache', () => {
     // A refusal must not have been remembered as an acceptance either: the next try is refused again.
     expect((await getWithToken(app, '/me', blocked)).status).toBe(401);
     expect((await getWithToken(app, '/admin', reader)).status).toBe(403);
-    // Accepted later, on routes that take them: then cached, once each.
+    // Accepted later, on routes that take them. Their refusals did not count as acceptances either:
+    // this is each one's first, which makes no entry; the second makes one each.
+    expect((await getWithToken(app, '/profile', idToken)).status).toBe(200);
+    expect((await getWithToken(app, '/me', reader)).status).toBe(200);
+    expect(entries()).toBe(0);
     expect((await getWithToken(app, '/profile', idToken)).status).toBe(200);
     expect((await getWithToken(app, '/me', reader)).status).toBe(200);
     expect(entries()).toBe(2);
@@ -161,7 +194,7 @@ describe('the verified-token cache', () => {
     const kid = issuer.currentKid;
     const cached = issuer.accessToken();
     const twin = issuer.accessToken();
-    expect((await getWithToken(app, '/me', cached)).status).toBe(200);
+    await acceptTwice(app, '/me', cached);
     expect(entries()).toBe(1);
     // The JWKS now serves another key under the same kid (a compromised key replaced, an emulator
     // restarted with a new key), and the set is refreshed.
@@ -173,7 +206,7 @@ describe('the verified-token cache', () => {
     }
     expect(entries()).toBe(0);
     // The new key's tokens verify, and are cached.
-    expect((await getWithToken(app, '/me', issuer.accessToken())).status).toBe(200);
+    await acceptTwice(app, '/me', issuer.accessToken());
     expect(entries()).toBe(1);
   });
 
@@ -181,7 +214,7 @@ describe('the verified-token cache', () => {
     const { app } = await start();
     const guard = app.get(CognitoGuard);
     const token = issuer.accessToken();
-    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', token);
     const keySet = app.get(JwksKeyProvider).keySets.get(issuer.jwksUri)!;
     const fetches = issuer.jwksRequests;
     await keySet.refresh();
@@ -197,9 +230,9 @@ describe('the verified-token cache', () => {
     const others = Array.from({ length: 5 }, (_, i) =>
       issuer.accessToken({ claims: { sub: `other-user-${i}`, username: `other-${i}` } }),
     );
-    for (const token of others) expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    for (const token of others) await acceptTwice(app, '/me', token);
     const flood = Array.from({ length: 40 }, () => issuer.accessToken({ claims: { sub: 'heavy-user' } }));
-    for (const token of flood) expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    for (const token of flood) await acceptTwice(app, '/me', token);
     expect(entries()).toBe(5 + 3);
     expect(others.map((token) => cache?.get(token) !== undefined)).toEqual([true, true, true, true, true]);
     // The heavy user keeps their three newest tokens, the oldest went first.
@@ -208,9 +241,8 @@ describe('the verified-token cache', () => {
 
   it('[R2] counts a machine client (sub = client id) as one user', async () => {
     const { app } = await start({ maxEntries: 20, maxEntriesPerUser: 2 });
-    const user = issuer.accessToken();
-    expect((await getWithToken(app, '/me', user)).status).toBe(200);
-    for (let i = 0; i < 6; i++) expect((await getWithToken(app, '/me', machineToken(issuer))).status).toBe(200);
+    await acceptTwice(app, '/me', issuer.accessToken());
+    for (let i = 0; i < 6; i++) await acceptTwice(app, '/me', machineToken(issuer));
     expect(entries()).toBe(1 + 2);
   });
 
@@ -219,31 +251,44 @@ describe('the verified-token cache', () => {
     const { app } = await start();
     fakeDateAt(now);
     const token = issuer.accessToken({ expiresIn: 60 });
-    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', token);
+    expect(entries()).toBe(1);
     fakeDateAt(now + 61_000);
     const res = await getWithToken(app, '/me', token);
     expect([res.status, res.body.message]).toEqual([401, 'Token expired']);
+    // The lookup found the entry past its exp and dropped it.
+    expect(entries()).toBe(0);
   });
 
   it('still applies the route rules to a remembered token', async () => {
     const { app } = await start();
     const token = issuer.accessToken({ groups: ['reader'] });
-    expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', token);
+    expect(entries()).toBe(1);
     expect((await getWithToken(app, '/admin', token)).status).toBe(403);
     expect((await getWithToken(app, '/profile', token)).status).toBe(401);
+    expect(entries()).toBe(1);
   });
 
   it('hands out a frozen payload: a handler cannot change what the next request sees', async () => {
     const { app } = await start();
     const token = issuer.accessToken();
-    expect((await getWithToken(app, '/mutate', token)).body).toEqual({ username: 'test-user' });
-    expect((await getWithToken(app, '/mutate', token)).body).toEqual({ username: 'test-user' });
+    // The first request verifies it, the second verifies it and keeps the payload its handler got,
+    // the third is answered with that kept payload.
+    for (let i = 0; i < 3; i++) {
+      expect((await getWithToken(app, '/mutate', token)).body).toEqual({ username: 'test-user' });
+    }
+    expect(entries()).toBe(1);
   });
 
   it('keeps at most cache.maxEntries tokens, the least recently used out first', async () => {
     const { app, cache } = await start({ maxEntries: 2 });
     const [a, b, c] = [issuer.accessToken(), issuer.accessToken(), issuer.accessToken()];
-    for (const token of [a, b, a, c]) expect((await getWithToken(app, '/me', token)).status).toBe(200);
+    await acceptTwice(app, '/me', a);
+    await acceptTwice(app, '/me', b);
+    // A hit: a is now the more recently used of the two.
+    expect((await getWithToken(app, '/me', a)).status).toBe(200);
+    await acceptTwice(app, '/me', c);
     expect(cache?.size).toBe(2);
     expect(cache?.get(a)).toBeDefined();
     expect(cache?.get(b)).toBeUndefined();
@@ -264,18 +309,24 @@ describe('VerifiedTokenCache', () => {
     ({ exp, sub, iss: 'https://issuer', token_use: 'access' }) as unknown as CognitoJwtPayload;
   const exp = () => Date.now() / 1000 + 60;
 
-  function cacheWith(held: Map<string, KeyObject>, limits: { maxEntries?: number; maxEntriesPerUser?: number } = {}) {
+  function cacheWith(
+    held: Map<string, KeyObject>,
+    limits: { maxEntries?: number; maxEntriesPerUser?: number; admitOnFirstAcceptance?: boolean } = {},
+  ) {
     return new VerifiedTokenCache({
       maxEntries: limits.maxEntries ?? 10,
       maxEntriesPerUser: limits.maxEntriesPerUser ?? 10,
       maxTokenLength: 100,
       heldKey: (jwksUri, kid) => held.get(`${jwksUri} ${kid}`),
+      admitOnFirstAcceptance: limits.admitOnFirstAcceptance,
     });
   }
   const source = (token: string, jwksUri = 'uri', kid = 'k1', key = keyA) => ({ token, jwksUri, kid, key });
 
   it('keeps no entry for tokens longer than its limit', () => {
     const cache = cacheWith(new Map([['uri k1', keyA]]));
+    // Twice: a token of any length gets no entry on its first acceptance.
+    cache.set(source('x'.repeat(101)), payload(exp()));
     cache.set(source('x'.repeat(101)), payload(exp()));
     expect(cache.size).toBe(0);
   });
@@ -286,7 +337,8 @@ describe('VerifiedTokenCache', () => {
       ['uri-a k2', keyA],
       ['uri-b k1', keyA],
     ]);
-    const cache = cacheWith(held);
+    // About which entries a removed key ends, not about admission: each entry on its first set.
+    const cache = cacheWith(held, { admitOnFirstAcceptance: true });
     cache.set(source('t1', 'uri-a', 'k1'), payload(exp()));
     cache.set(source('t2', 'uri-a', 'k2'), payload(exp()));
     cache.set(source('t3', 'uri-b', 'k1'), payload(exp()));
@@ -296,7 +348,9 @@ describe('VerifiedTokenCache', () => {
 
   it('[Q1] answers an entry only while the very key object that verified it is held, not an equal one', () => {
     const held = new Map([['uri k1', keyA]]);
+    // The module's cache (admission on the second acceptance), as the guard drives it.
     const cache = cacheWith(held);
+    cache.set(source('t1'), payload(exp()));
     cache.set(source('t1'), payload(exp()));
     expect(cache.get('t1')).toBeDefined();
     // The same public key, imported again: equal, and still not the object that verified the token.
@@ -305,11 +359,13 @@ describe('VerifiedTokenCache', () => {
     expect(cache.size).toBe(0);
     // Nor is an entry made for a key no longer held.
     cache.set(source('t2'), payload(exp()));
+    cache.set(source('t2'), payload(exp()));
     expect(cache.size).toBe(0);
   });
 
   it('answers only the very token kept: another with the same end is a miss and leaves the entry', () => {
-    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    // About slots and the whole-token comparison, not admission: each entry on its first set.
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { admitOnFirstAcceptance: true });
     const end = 'e'.repeat(43);
     const token = `Bearer header.payload-a.${end}`.slice('Bearer '.length);
     cache.set(source(token), payload(exp()));
@@ -328,7 +384,8 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('evicts the least recently used entry, at any fill, after many hits and evictions', () => {
-    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 3 });
+    // About the recency list, not admission: each entry on its first set.
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 3, admitOnFirstAcceptance: true });
     for (let i = 0; i < 1000; i++) {
       cache.set(source(`t${i}`), payload(exp(), `user-${i}`));
       // Touch the previous one: the one before it becomes the oldest.
@@ -339,13 +396,90 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('[R2] makes room in a full user from that user alone, the oldest first', () => {
-    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 5, maxEntriesPerUser: 2 });
+    // About the per-user bound, not admission (the app-level [R2] tests run it on the default): each
+    // entry on its first set.
+    const limits = { maxEntries: 5, maxEntriesPerUser: 2, admitOnFirstAcceptance: true };
+    const cache = cacheWith(new Map([['uri k1', keyA]]), limits);
     cache.set(source('other'), payload(exp(), 'user-2'));
     for (const token of ['a', 'b', 'c']) cache.set(source(token), payload(exp(), 'user-1'));
     expect(['other', 'a', 'b', 'c'].map((t) => cache.get(t) !== undefined)).toEqual([true, false, true, true]);
     // A user with one entry allowed, over and over: always one entry, always the newest.
-    const single = cacheWith(new Map([['uri k1', keyA]]), { maxEntries: 5, maxEntriesPerUser: 1 });
+    const single = cacheWith(new Map([['uri k1', keyA]]), { ...limits, maxEntriesPerUser: 1 });
     for (const token of ['x', 'y', 'z']) single.set(source(token), payload(exp()));
     expect([single.size, single.get('z') !== undefined]).toEqual([1, true]);
+  });
+
+  it('admits a token on its second acceptance: the first leaves no entry', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    cache.set(source('t1'), payload(exp()));
+    expect([cache.size, cache.get('t1')]).toEqual([0, undefined]);
+    cache.set(source('t1'), payload(exp()));
+    expect([cache.size, cache.get('t1') !== undefined]).toEqual([1, true]);
+  });
+
+  it('with admitOnFirstAcceptance: true, admits a token on its first acceptance', () => {
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { admitOnFirstAcceptance: true });
+    cache.set(source('t1'), payload(exp()));
+    expect([cache.size, cache.get('t1') !== undefined]).toEqual([1, true]);
+  });
+
+  it('evicts nothing for tokens accepted once: a stream of one-shot tokens leaves a full cache as it was', () => {
+    const maxEntries = 1000;
+    const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries });
+    // Fixed, distinct endings (what the cache keys a token on), so that no token of the stream finds
+    // another's mark by chance: the outcome is the same on every run.
+    const tokenOf = (kind: string, i: number) => `${kind}.${String(i).padStart(6, '0')}`;
+    const kept = Array.from({ length: maxEntries }, (_, i) => tokenOf('kept', i));
+    for (const token of kept) {
+      for (let n = 0; n < 2; n++) cache.set(source(token), payload(exp(), `kept-user-${token}`));
+    }
+    expect(cache.size).toBe(maxEntries);
+    // Each from a user of its own, so that no per-user bound would limit what an entry for each evicts.
+    const stream = Array.from({ length: 20_000 }, (_, i) => tokenOf('once', maxEntries + i));
+    for (const token of stream) cache.set(source(token), payload(exp(), `once-user-${token}`));
+    expect(cache.size).toBe(maxEntries);
+    expect(kept.filter((token) => cache.get(token) === undefined)).toEqual([]);
+    expect(stream.filter((token) => cache.get(token) !== undefined)).toEqual([]);
+  });
+
+  it("needs two more acceptances of a token whose mark another token's overwrote", () => {
+    // slotOf of src/verified-token-cache.ts (not exported) and its table's size, replicated to build
+    // two tokens whose slots differ and share their low 14 bits (one cell of the admission table). If
+    // the two drift apart, the assertions below fail: `a` would be admitted on its second set.
+    const cells = 1 << 14;
+    const slotOf = (token: string) => {
+      let slot = 0;
+      for (let i = token.length - 1; i >= 0 && i >= token.length - 6; i--) {
+        slot = (Math.imul(slot, 31) + token.charCodeAt(i)) | 0;
+      }
+      return slot & 0x3fffffff;
+    };
+    const a = 'header.payload-a.signature-000000';
+    const cellOf = (token: string) => slotOf(token) & (cells - 1);
+    let sameCell: string | undefined;
+    let otherCell: string | undefined;
+    // About 2^14 tries for a token of a's cell; bounded at 2^20.
+    for (let i = 0; i < 1 << 20 && sameCell === undefined; i++) {
+      const token = `header.payload-b.signature-${i.toString(36)}`;
+      if (cellOf(token) !== cellOf(a)) otherCell ??= token;
+      else if (slotOf(token) !== slotOf(a)) sameCell = token;
+    }
+    expect([sameCell, otherCell]).toEqual([expect.any(String), expect.any(String)]);
+
+    // A token of another cell between a's two acceptances leaves a's mark: a is kept on its second.
+    const control = cacheWith(new Map([['uri k1', keyA]]));
+    for (const token of [a, otherCell!, a]) control.set(source(token), payload(exp()));
+    expect([control.size, control.get(a) !== undefined, control.get(otherCell!)]).toEqual([1, true, undefined]);
+
+    const cache = cacheWith(new Map([['uri k1', keyA]]));
+    cache.set(source(a), payload(exp()));
+    // The other token's first acceptance: no entry, and its mark replaces a's in their cell.
+    cache.set(source(sameCell!), payload(exp(), 'user-2'));
+    expect(cache.size).toBe(0);
+    // So a's second acceptance finds no mark and only marks it again; its third is kept.
+    cache.set(source(a), payload(exp()));
+    expect([cache.size, cache.get(a)]).toEqual([0, undefined]);
+    cache.set(source(a), payload(exp()));
+    expect([cache.size, cache.get(a) !== undefined, cache.get(sameCell!)]).toEqual([1, true, undefined]);
   });
 });
