@@ -100,7 +100,7 @@ describe('the verified-token cache', () => {
     expect(cache?.size).toBe(1);
   });
 
-  it('keeps a token on its second acceptance: the first is verified and leaves no entry, the third is a hit', async () => {
+  it('[Q4] keeps a token on its second acceptance: the first is verified and leaves no entry, the third is a hit', async () => {
     const { app, cache } = await start();
     const guard = app.get(CognitoGuard);
     const token = issuer.accessToken();
@@ -423,7 +423,7 @@ describe('VerifiedTokenCache', () => {
     expect([cache.size, cache.get('t1') !== undefined]).toEqual([1, true]);
   });
 
-  it('evicts nothing for tokens accepted once: a stream of one-shot tokens leaves a full cache as it was', () => {
+  it('[Q4] evicts nothing for tokens accepted once: a stream of one-shot tokens leaves a full cache as it was', () => {
     const maxEntries = 1000;
     const cache = cacheWith(new Map([['uri k1', keyA]]), { maxEntries });
     // Fixed, distinct endings (what the cache keys a token on), so that no token of the stream finds
