@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import {
   albKeyEndpoint,
+  CognitoAlbVerifier,
   CognitoAuthHealth,
   CognitoAuthModule,
   CognitoConfigError,
@@ -237,7 +238,11 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
   it('revocation works on ALB users: revokeUser refuses their data header afterwards (cache hits too)', async () => {
     await start({ revocation: { store: new InMemoryRevocationStore() } });
     const headers = alb.headers({ sub: SUB });
+    // Accepted twice: the second acceptance makes the cache entry the request below is answered from.
     await send('/me', headers).expect(200);
+    await send('/me', headers).expect(200);
+    const token = headers['x-amzn-oidc-data']!;
+    expect(app!.get(CognitoAlbVerifier).cached(token, token)).toBeDefined();
     await app!.get(CognitoRevocationService).revokeUser(SUB);
     const response = await send('/me', headers).expect(401);
     expect(response.body.message).toBe('Token revoked');
@@ -247,6 +252,8 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
     const reader = new CollectingReader();
     await start({ metrics: { meterProvider: new MeterProvider({ readers: [reader] }) } });
     const headers = alb.headers();
+    // The first two are verified (the second acceptance makes the cache entry), the third is a hit.
+    await send('/me', headers).expect(200);
     await send('/me', headers).expect(200);
     await send('/me', headers).expect(200);
     await send(
@@ -263,7 +270,7 @@ describe.each(platforms)('ALB mode on %s', (...platform) => {
         .flatMap((metric) => metric.dataPoints as DataPoint<number>[])
         .filter((point) => Object.entries(attributes).every(([k, v]) => point.attributes[k] === v))
         .reduce((total, point) => total + point.value, 0);
-    expect(sum(COGNITO_METRICS.decisions, { 'cognito_auth.outcome': 'accepted' })).toBe(2);
+    expect(sum(COGNITO_METRICS.decisions, { 'cognito_auth.outcome': 'accepted' })).toBe(3);
     expect(sum(COGNITO_METRICS.decisions, { 'error.type': 'ERR_ALB_SIGNER_MISMATCH' })).toBe(1);
     expect(sum(COGNITO_METRICS.cacheHits, {})).toBe(1);
     expect(sum(COGNITO_METRICS.jwksFetches, {})).toBe(1);

@@ -245,13 +245,17 @@ describe.each(platforms)('route rules on %s', (...platform) => {
 
   /**
    * The status of `path` for `token`, asked twice: fresh, then from the verified-token cache. Only
-   * accepted tokens are cached, so a token the route refused is first let in on a route without rules;
-   * the second request is then a cache hit. Both answers must agree.
+   * accepted tokens are cached, and a token gets its entry on its second acceptance, so the token is
+   * let in on a route without rules until it has one: once more after a fresh request that let it in,
+   * twice after one that refused it. The second request to `path` is then a cache hit. Both answers
+   * must agree.
    */
   async function statusOf(path: string, token: string): Promise<number> {
     const fresh = await getWithToken(app, path, token);
     const cache = app.get(JwksKeyProvider).verifiedTokens!;
-    if (cache.get(token) === undefined) expect((await getWithToken(app, '/warm', token)).status).toBe(200);
+    for (let warmUps = 0; warmUps < 2 && cache.get(token) === undefined; warmUps++) {
+      expect((await getWithToken(app, '/warm', token)).status).toBe(200);
+    }
     expect(cache.get(token)).toBeDefined();
     const cached = await getWithToken(app, path, token);
     expect({ path, status: cached.status, body: cached.body }).toEqual({
@@ -412,7 +416,9 @@ describe.each(platforms)('route rules on %s', (...platform) => {
     ];
     const cache = app.get(JwksKeyProvider).verifiedTokens!;
     for (const [path, token, status] of cases) {
-      // First seen on a route that lets it in, so the refusal below is answered from the cache.
+      // Let in twice on a route without rules (the second acceptance makes the entry), so the refusal
+      // below is answered from the cache.
+      expect((await getWithToken(app, '/warm', token)).status).toBe(200);
       expect((await getWithToken(app, '/warm', token)).status).toBe(200);
       const size = cache.size;
       expect(cache.get(token)).toBeDefined();
