@@ -89,6 +89,7 @@ export async function runMemory({ scale, log = () => {} }) {
       rssEvery100kMB: rssEvery100k,
       rssGrowthAfterForgedMB: round(afterForged.rssMB - baseline.rssMB, 1),
       outcomes,
+      presentations: PRESENTATIONS,
       // Verifications, not tokens: comparable with forgedPerSecond, one verification per token.
       validPerSecond: round((PRESENTATIONS * scale.valid) / validSeconds, 0),
       forgedPerSecond: round(scale.forged / forgedSeconds, 0),
