@@ -31,7 +31,7 @@ import { renderChart, renderMarkdown } from './report.mjs';
 export const SCALES = {
   full: {
     micro: { rounds: 7, distinct: 2000, repeated: 2000, inFlightCalls: 40, warmup: 100 },
-    http: { rounds: 3, duration: 10, warmup: 2, connections: 50, distinctTokens: 40_000, coldRequests: 1000 },
+    http: { rounds: 5, duration: 10, warmup: 2, connections: 50, distinctTokens: 40_000, coldRequests: 1000 },
     memory: { valid: 1_000_000, forged: 100_000, warmup: 5000 },
   },
   quick: {
