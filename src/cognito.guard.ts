@@ -388,8 +388,8 @@ export class CognitoGuard extends AuthGuard() {
   /**
    * Caches a token the guard has just accepted, if it was verified on this request (not answered from
    * the cache), so its next requests skip the RSA verification (the cache keeps it from its second
-   * acceptance on). Only here, after every check, route
-   * rule and the verify hook: a token that any of them refused is never cached.
+   * acceptance on). Only here, after every check, route rule and the verify hook: a token that any of
+   * them refused is never cached.
    */
   protected rememberAccepted(payload: CognitoJwtPayload): void {
     if (this.config.alb !== null) {

@@ -58,7 +58,8 @@ interface Entry {
 
 /**
  * Tokens the guard accepted, kept until their `exp` so that the many requests a client makes with one
- * token pay for two RSA verifications, not one each (the model is Envoy's `jwt_authn` `jwt_cache_config`).
+ * token pay for two RSA verifications, not one each (the model is Envoy's `jwt_authn`
+ * `jwt_cache_config`, with an admission step).
  *
  * Kept under a number read from the token's end (`slotOf`: its signature's last characters) and
  * answered only when the whole token is equal to the one kept: a lookup reads a few characters to
@@ -73,14 +74,17 @@ interface Entry {
  *   the key held for its `kid`, so a JWKS that serves another key under the same `kid` (a replaced key)
  *   ends the entries of the old one at the next refresh, as it ends the old key's uncached tokens.
  *
- * Admitted on a token's second acceptance, not its first: the first only marks it in a fixed table
- * (`ADMISSION_CELLS` numbers, 64 KiB). A token presented once (a machine client that mints a token per
- * call, a stream of new users, a flood of fresh valid tokens) then costs no entry and evicts nothing,
- * where each entry it took would have lived through `maxEntries` insertions and been collected from
- * the old generation (measured: 12.6–23 µs per new token, one at a time to 64 in flight). The price is
- * one more verification per token that is used again. A mark is overwritten by any token that maps
- * to its cell, so under a flood of new tokens a returning token may need a few more verifications
- * before it is kept; a token that shares a mark is kept on its first acceptance, which is harmless.
+ * Admitted on a token's second acceptance, not its first: the first only notes it in a Bloom filter
+ * of `ADMISSION_BITS` bits (64 KiB; two bits a token, read from its signature's last 12 characters),
+ * the doorkeeper of TinyLFU. A token presented once (a machine client that mints a token per call, a
+ * stream of new users, a flood of fresh valid tokens) then costs no entry and evicts nothing, where
+ * each entry it took would have lived through `maxEntries` insertions and been collected from the old
+ * generation (measured: 12.6–23 µs per new token, one at a time to 64 in flight). The price is one
+ * more verification per token that is used again. The filter is cleared after `ADMISSION_WINDOW`
+ * notes, so a flood cannot fill it: a token noted before the clearing needs one more acceptance.
+ * A token whose two bits other tokens happen to have set is kept on its first acceptance (at most 5%
+ * of them, just before a clearing), which is harmless. No note is overwritten: two tokens in use at
+ * once are both kept on their second acceptance, however they hash.
  *
  * Bounded: at most `maxEntries`, least recently used out first; at most `maxEntriesPerUser` per user
  * (`iss` and `sub`; a machine client's tokens carry its client id as `sub`), that user's oldest out
@@ -94,8 +98,10 @@ export class VerifiedTokenCache {
   readonly maxTokenLength: number;
   private readonly heldKey: VerifiedTokenCacheOptions['heldKey'];
   private readonly copyTokens: boolean;
-  /** Slots of tokens accepted once and not kept yet (`ADMISSION_MARK` set; 0: none), by their low bits. */
+  /** The admission filter's bits, 32 a number; `null` with `admitOnFirstAcceptance`. */
   private readonly admission: Int32Array | null;
+  /** Tokens noted in the filter since it was last cleared. */
+  private noted = 0;
   private readonly entries = new Map<number, Entry>();
   /** Each user's entries, oldest first (a `Set` iterates in insertion order). */
   private readonly users = new Map<string, Set<Entry>>();
@@ -108,7 +114,7 @@ export class VerifiedTokenCache {
     this.maxTokenLength = options.maxTokenLength;
     this.heldKey = options.heldKey;
     this.copyTokens = options.copyTokens ?? true;
-    this.admission = options.admitOnFirstAcceptance === true ? null : new Int32Array(ADMISSION_CELLS);
+    this.admission = options.admitOnFirstAcceptance === true ? null : new Int32Array(ADMISSION_BITS / 32);
   }
 
   get size(): number {
@@ -153,7 +159,7 @@ export class VerifiedTokenCache {
     // never be used.
     if (Date.now() >= expiresAt || this.heldKey(jwksUri, kid) !== key) return;
     const id = slotOf(token);
-    if (!this.admits(id)) return;
+    if (!this.admits(token, id)) return;
     // A copy when `token` may be cut from a longer text (a cookie header), which a kept slice of it
     // would keep alive whole.
     const kept = this.copyTokens ? detached(token) : token;
@@ -190,17 +196,26 @@ export class VerifiedTokenCache {
     this.linkNewest(entry);
   }
 
-  /** Whether the token of slot `id` is accepted for the second time (its mark is found), else marks it. */
-  private admits(id: number): boolean {
-    const admission = this.admission;
-    if (admission === null) return true;
-    const cell = id & (ADMISSION_CELLS - 1);
-    const mark = id | ADMISSION_MARK;
-    if (admission[cell] === mark) {
-      admission[cell] = 0;
-      return true;
+  /**
+   * Whether `token` (of slot `id`) was noted before (both its bits are set), else notes it.
+   * Bits are not cleared on admission: an entry evicted and presented again within the window is kept
+   * again at once.
+   */
+  private admits(token: string, id: number): boolean {
+    const filter = this.admission;
+    if (filter === null) return true;
+    const first = id & (ADMISSION_BITS - 1);
+    const second = mix(token, SLOT_CHARS, SLOT_CHARS) & (ADMISSION_BITS - 1);
+    const firstMask = 1 << (first & 31);
+    const secondMask = 1 << (second & 31);
+    if ((filter[first >>> 5]! & firstMask) !== 0 && (filter[second >>> 5]! & secondMask) !== 0) return true;
+    if (this.noted >= ADMISSION_WINDOW) {
+      filter.fill(0);
+      this.noted = 0;
     }
-    admission[cell] = mark;
+    filter[first >>> 5]! |= firstMask;
+    filter[second >>> 5]! |= secondMask;
+    this.noted++;
     return false;
   }
 
@@ -256,17 +271,26 @@ const SLOT_CHARS = 6;
  * slice of the token) cost the Map a string hash and a string comparison on every lookup.
  */
 function slotOf(token: string): number {
-  let slot = 0;
-  for (let i = token.length - 1; i >= 0 && i >= token.length - SLOT_CHARS; i--) {
-    slot = (Math.imul(slot, 31) + token.charCodeAt(i)) | 0;
-  }
-  return slot & 0x3fffffff;
+  return mix(token, 0, SLOT_CHARS);
 }
 
-/** Cells of the admission table (a power of two), each a 30-bit slot with `ADMISSION_MARK` set. */
-const ADMISSION_CELLS = 1 << 14;
-/** Set in every mark, so that no slot's mark is 0, an empty cell. */
-const ADMISSION_MARK = 1 << 30;
+/** 30 bits mixed from `count` characters of `token` that end `skip` characters before its end. */
+function mix(token: string, skip: number, count: number): number {
+  let bits = 0;
+  const end = token.length - skip;
+  for (let i = end - 1; i >= 0 && i >= end - count; i--) {
+    bits = (Math.imul(bits, 31) + token.charCodeAt(i)) | 0;
+  }
+  return bits & 0x3fffffff;
+}
+
+/** Bits of the admission filter (a power of two): 64 KiB. */
+const ADMISSION_BITS = 1 << 19;
+/**
+ * Tokens noted before the filter is cleared. With two bits a token, at most 22% of the bits are set
+ * then (1 - e^(-2 * 65,536 / 524,288)), so at most 5% of new tokens (0.22²) are taken for noted ones.
+ */
+const ADMISSION_WINDOW = 1 << 16;
 
 /**
  * A string equal to `token` that shares no storage with the string it was cut from. Cached tokens
