@@ -23,6 +23,7 @@ export const HTTP_CONTENDERS = [
   'nest-cognito-auth (metrics on)',
   REVOCATION_ROW,
   'hand-rolled',
+  'passport-jwt floor',
   '@nestjs-cognito/auth',
 ];
 /** A redis-server on a free loopback port, in a temp dir, nothing persisted; null without one on PATH. */

@@ -10,7 +10,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { Bench } from 'tinybench';
 import { CLIENT_ID, ISSUER, USER_POOL_ID } from './lib/bench-issuer.mjs';
-import { handRolledGuard, ourGuard } from './lib/nest-contenders.mjs';
+import { handRolledGuard, ourGuard, passportJwtFloorGuard } from './lib/nest-contenders.mjs';
 import { median, rotate, round } from './lib/stats.mjs';
 import { createVerificationPath } from './lib/verification-path.mjs';
 
@@ -104,6 +104,13 @@ async function createContenders(issuer, log) {
     name: 'passport-jwt + jwks-rsa (hand-rolled)',
     path: handRolled,
     verify: (t) => pathVerify(handRolled, t),
+  });
+  const floor = await createVerificationPath(await passportJwtFloorGuard(issuer));
+  contenders.push({
+    name: 'passport-jwt floor (engine only, KeyObject)',
+    engineFloor: true,
+    path: floor,
+    verify: (t) => pathVerify(floor, t),
   });
   return contenders;
 }

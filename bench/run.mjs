@@ -48,7 +48,7 @@ export const SCALES = {
       connections: 10,
       distinctTokens: 1000,
       coldRequests: 100,
-      contenders: ['unguarded', 'nest-cognito-auth'],
+      contenders: ['unguarded', 'nest-cognito-auth', 'passport-jwt floor'],
     },
     memory: { valid: 1000, forged: 200, warmup: 200 },
   },

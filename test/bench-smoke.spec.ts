@@ -47,6 +47,7 @@ describe('npm run bench -- --smoke', () => {
       'jose jwtVerify',
       'jsonwebtoken, KeyObject',
       'passport-jwt + jwks-rsa (hand-rolled)',
+      'passport-jwt floor (engine only, KeyObject)',
     ]);
     for (const row of results.micro.rows) {
       expect(row).toEqual(expect.objectContaining({ void: false, gate: { acceptsValid: true, forgedAccepted: [] } }));
@@ -80,6 +81,16 @@ describe('npm run bench -- --smoke', () => {
     expect(cacheSizes.verifiedTokenCache.entries).toBeGreaterThan(scale.valid / 2);
     expect(outcomes.forged.accepted).toBeUndefined();
     expect(readings).toHaveLength(3);
+  });
+
+  it('runs the engine alone over HTTP beside the module, gated like it: the floor targets 1 and 3 are read against', () => {
+    const floor = results.http.rows.filter((row: any) => row.contender === 'passport-jwt floor');
+    expect(floor.map((row: any) => row.mode)).toEqual(['rotating', 'distinct']);
+    for (const row of floor) expect(row.gate.pass).toBe(true);
+    const markdown = readFileSync(join(out, 'results.md'), 'utf8');
+    // The smoke run has no @nestjs-cognito/auth row: its ratio reads n/a, the floor's own CPU is measured.
+    expect(markdown).toMatch(/; passport-jwt floor n\/a× @nestjs-cognito\/auth \(server CPU [\d,]+ ours, [\d,]+ floor/);
+    expect(markdown).toMatch(/× the crypto.verify floor\); passport-jwt floor [\d.]+× jsonwebtoken/);
   });
 
   it('writes the markdown report with the targets, and the chart', () => {

@@ -5,7 +5,7 @@
  * as calls.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { Injectable, Module, UnauthorizedException } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -122,6 +122,60 @@ export async function handRolledGuard(issuer) {
 }
 
 /**
+ * The least a guard that keeps passport-jwt and @nestjs/passport as its engine can spend on a token:
+ * PassportStrategy(passport-jwt) with the pool's key as a KeyObject (no key lookup at all), RS256 and
+ * the issuer, a `validate` that checks `token_use` and `client_id`, driven through passport's Strategy
+ * protocol as nest-cognito-auth drives it (nothing written on the request but `user`). None of the
+ * module's own steps: no spelling check, kid lookup, Cognito claim rules, route rules, cache, metrics
+ * or `@CognitoUser()` record. Issue 13 asks that what separates the module from a target be shown to
+ * be the engine's: this row is the engine alone, in the same run.
+ */
+export async function passportJwtFloorGuard(issuer) {
+  // Fetched once, at start, from the loopback endpoint: the key is held before the first request.
+  const jwks = await (await fetch(issuer.jwksUri)).json();
+  const key = createPublicKey({ key: jwks.keys[0], format: 'jwk' });
+  class FloorJwtStrategy extends PassportStrategy(JwtStrategy, 'passport-jwt-floor') {
+    constructor() {
+      super({
+        secretOrKey: key,
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        issuer: ISSUER,
+        algorithms: ['RS256'],
+      });
+    }
+
+    validate(payload) {
+      if (payload.token_use !== 'access' || payload.client_id !== CLIENT_ID) throw new UnauthorizedException();
+      return payload;
+    }
+  }
+  Injectable()(FloorJwtStrategy);
+  class PassportJwtFloorGuard {
+    constructor(strategy) {
+      this.strategy = strategy;
+    }
+
+    canActivate(context) {
+      const request = context.switchToHttp().getRequest();
+      return new Promise((resolve, reject) => {
+        // What passport's authenticate middleware does per request, minus its writes on the request.
+        const attempt = Object.create(this.strategy);
+        attempt.success = (user) => {
+          request.user = user;
+          resolve(true);
+        };
+        attempt.fail = () => reject(new UnauthorizedException());
+        attempt.error = () => reject(new UnauthorizedException());
+        attempt.authenticate(request, {});
+      });
+    }
+  }
+  Reflect.defineMetadata('design:paramtypes', [FloorJwtStrategy], PassportJwtFloorGuard);
+  Injectable()(PassportJwtFloorGuard);
+  return { imports: [], providers: [FloorJwtStrategy, PassportJwtFloorGuard], guard: PassportJwtFloorGuard };
+}
+
+/**
  * @nestjs-cognito/auth 1.1.7's AuthenticationGuard. Its verifier is aws-jwt-verify; the
  * `jwtRsaVerifier` form takes a JWKS URI (HTTPS only), and `customJwtCheck` adds what its
  * `jwtVerifier` (Cognito) form checks, `token_use` and `client_id`, which needs the real AWS host.
@@ -192,6 +246,7 @@ export const NEST_CONTENDERS = {
   'nest-cognito-auth (revocation, Redis, 10,000 entries)': ourGuardWithRevocation,
   'nest-cognito-auth (metrics on)': ourGuardWithMetrics,
   'hand-rolled': handRolledGuard,
+  'passport-jwt floor': passportJwtFloorGuard,
   '@nestjs-cognito/auth': nestjsCognitoGuard,
 };
 
