@@ -91,20 +91,15 @@ export async function ourGuardWithRevocation(issuer) {
 }
 
 /**
- * The stack the issue calls hand-rolled: PassportStrategy(passport-jwt) with jwks-rsa's
- * `passportJwtSecret` (cache and rate limit on, as its README shows), RS256 and the pool's issuer,
- * and the Cognito checks an app would add in `validate`.
+ * PassportStrategy(passport-jwt) as both passport-jwt rows set it up: the bearer header, the pool's
+ * issuer, RS256, and the Cognito checks an app adds in `validate`. `key` is `{ secretOrKey }` or
+ * `{ secretOrKeyProvider }`.
  */
-export async function handRolledGuard(issuer) {
-  class HandRolledJwtStrategy extends PassportStrategy(JwtStrategy, 'hand-rolled-jwt') {
+function cognitoJwtStrategy(name, key) {
+  class CognitoJwtStrategy extends PassportStrategy(JwtStrategy, name) {
     constructor() {
       super({
-        secretOrKeyProvider: passportJwtSecret({
-          cache: true,
-          rateLimit: true,
-          jwksRequestsPerMinute: 10,
-          jwksUri: issuer.jwksUri,
-        }),
+        ...key,
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
         issuer: ISSUER,
         algorithms: ['RS256'],
@@ -116,7 +111,24 @@ export async function handRolledGuard(issuer) {
       return payload;
     }
   }
-  Injectable()(HandRolledJwtStrategy);
+  Injectable()(CognitoJwtStrategy);
+  return CognitoJwtStrategy;
+}
+
+/**
+ * The stack the issue calls hand-rolled: PassportStrategy(passport-jwt) with jwks-rsa's
+ * `passportJwtSecret` (cache and rate limit on, as its README shows), RS256 and the pool's issuer,
+ * and the Cognito checks an app would add in `validate`.
+ */
+export async function handRolledGuard(issuer) {
+  const HandRolledJwtStrategy = cognitoJwtStrategy('hand-rolled-jwt', {
+    secretOrKeyProvider: passportJwtSecret({
+      cache: true,
+      rateLimit: true,
+      jwksRequestsPerMinute: 10,
+      jwksUri: issuer.jwksUri,
+    }),
+  });
   const guard = AuthGuard('hand-rolled-jwt');
   return { imports: [], providers: [HandRolledJwtStrategy, guard], guard };
 }
@@ -134,22 +146,7 @@ export async function passportJwtFloorGuard(issuer) {
   // Fetched once, at start, from the loopback endpoint: the key is held before the first request.
   const jwks = await (await fetch(issuer.jwksUri)).json();
   const key = createPublicKey({ key: jwks.keys[0], format: 'jwk' });
-  class FloorJwtStrategy extends PassportStrategy(JwtStrategy, 'passport-jwt-floor') {
-    constructor() {
-      super({
-        secretOrKey: key,
-        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        issuer: ISSUER,
-        algorithms: ['RS256'],
-      });
-    }
-
-    validate(payload) {
-      if (payload.token_use !== 'access' || payload.client_id !== CLIENT_ID) throw new UnauthorizedException();
-      return payload;
-    }
-  }
-  Injectable()(FloorJwtStrategy);
+  const FloorJwtStrategy = cognitoJwtStrategy('passport-jwt-floor', { secretOrKey: key });
   class PassportJwtFloorGuard {
     constructor(strategy) {
       this.strategy = strategy;
