@@ -108,7 +108,6 @@ async function createContenders(issuer, log) {
   const floor = await createVerificationPath(await passportJwtFloorGuard(issuer));
   contenders.push({
     name: 'passport-jwt floor (engine only, KeyObject)',
-    engineFloor: true,
     path: floor,
     verify: (t) => pathVerify(floor, t),
   });
